@@ -1,0 +1,108 @@
+"""Configuration classes, read from the environment.
+
+Pick one with ``SERVICE_CENTER_CONFIG`` (``development`` (default), ``production``, ``testing``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("SERVICE_CENTER_INSTANCE", BASE_DIR / "instance"))
+
+
+def instance_secret() -> str:
+    """Return the secret key kept in ``instance/secret_key``, generating it on first use.
+
+    The file is created with mode 0600 and is ignored by git, so no secret is ever committed.
+    """
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Defaults shared by every environment."""
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'service_center.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "10000"))
+    SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/ by create_app when unset
+
+    # Centre identity, used in case numbers and printed notices.
+    CENTRE_CODE = os.environ.get("CENTRE_CODE", "SC")
+    CENTRE_NAME = os.environ.get("CENTRE_NAME", "政务服务中心")
+    COMPLAINT_PHONE = os.environ.get("COMPLAINT_PHONE", "12345")
+
+    # Sessions and the remember-me cookie.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14")))
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "12")))
+
+    # Login throttling: after LOGIN_FREE_ATTEMPTS failures the account is locked for a delay that doubles
+    # with each further failure, up to LOGIN_MAX_LOCK_MINUTES.
+    LOGIN_FREE_ATTEMPTS = int(os.environ.get("LOGIN_FREE_ATTEMPTS", "5"))
+    LOGIN_MAX_LOCK_MINUTES = int(os.environ.get("LOGIN_MAX_LOCK_MINUTES", "60"))
+
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ("zh_CN", "en")
+    ITEMS_PER_PAGE = 20
+    MAX_CONTENT_LENGTH = 8 * 1024 * 1024  # catalogue uploads
+
+
+class DevelopmentConfig(Config):
+    """Local use on the embedded SQLite database."""
+
+
+class TestingConfig(Config):
+    """Used by the test suite; the fixtures set the database URL."""
+
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"  # noqa: S105
+    WTF_CSRF_ENABLED = True
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL through DATABASE_URL, secure cookies, a real SECRET_KEY required."""
+
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+
+    @staticmethod
+    def check(config: dict) -> None:
+        """Refuse to start without a real secret key."""
+        key = config.get("SECRET_KEY") or ""
+        if len(key) < 32 or key in {"dev", "changeme", "secret"}:
+            raise RuntimeError(
+                "ProductionConfig needs SECRET_KEY set in the environment to a random value of 32+ characters"
+            )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

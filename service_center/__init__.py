@@ -1,0 +1,76 @@
+"""service_center: a workflow engine and web application for one-stop administrative service centres."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, request, session
+
+from config import BASE_DIR, CONFIGS, INSTANCE_DIR, ProductionConfig, instance_secret
+
+from .database import configure_sqlite
+from .extensions import babel, csrf, db, login_manager, migrate
+
+
+def select_locale() -> str:
+    """The user's chosen language (session), else the browser's preference among ours, else zh_CN."""
+    languages = ("zh_CN", "en")
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages, default="zh_CN") if request else "zh_CN"
+
+
+def create_app(config_name: str | None = None, **overrides: object) -> Flask:
+    """Build the Flask application.
+
+    ``config_name`` picks a class from config.CONFIGS (default from SERVICE_CENTER_CONFIG, else development);
+    keyword overrides win over it (the tests pass SQLALCHEMY_DATABASE_URI this way).
+    """
+    name = config_name or os.environ.get("SERVICE_CENTER_CONFIG", "development")
+    config_cls = CONFIGS[name]
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_DIR),
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "service_center" / "static"),
+    )
+    app.config.from_object(config_cls)
+    app.config.update(overrides)
+    if config_cls is ProductionConfig:
+        ProductionConfig.check(app.config)
+    elif not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret()
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(BASE_DIR / "service_center" / "translations"),
+    )
+    login_manager.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    from . import auth, errors, views
+    from .cli import register_cli
+
+    auth.init_app(app)
+    errors.init_app(app)
+    views.register_blueprints(app)
+    register_cli(app)
+
+    from .labels import TEMPLATE_GLOBALS
+    from .views.pagination import page_url
+
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS, page_url=page_url)
+
+    @app.context_processor
+    def _globals() -> dict:
+        return {"current_locale": select_locale(), "centre_name": app.config["CENTRE_NAME"]}
+
+    return app

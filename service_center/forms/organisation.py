@@ -1,0 +1,37 @@
+"""Forms for departments and windows."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+
+class DepartmentForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(max=20),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Letters, digits, - and _ only.")),
+        ],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=30)])
+    head_name = StringField(_l("Head"), validators=[Optional(), Length(max=50)])
+    active = BooleanField(_l("Active"), default=True)
+
+
+class WindowForm(FlaskForm):
+    number = StringField(
+        _l("Window number"),
+        validators=[
+            DataRequired(),
+            Length(max=10),
+            Regexp(r"^[A-Za-z0-9-]+$", message=_l("Letters, digits and - only.")),
+        ],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    department_id = SelectField(_l("Department"), coerce=int, validators=[DataRequired()])
+    hall_zone = StringField(_l("Hall zone"), validators=[Optional(), Length(max=30)])
+    opening_hours = StringField(_l("Opening hours"), validators=[Optional(), Length(max=100)])
+    is_open = BooleanField(_l("Open"), default=True)

@@ -1,0 +1,38 @@
+"""SQLAlchemy models. Import from here so every table is registered before mappers configure."""
+
+from .base import utcnow
+from .catalogue import (
+    DEFAULT_WORKFLOW,
+    WORKFLOW_KEYS,
+    AcceptancePeriod,
+    CaseType,
+    Item,
+    ItemCategory,
+    ItemMaterial,
+    ItemStatus,
+    JoinRule,
+    item_departments,
+    item_windows,
+)
+from .organisation import Department, Window, user_windows
+from .user import Role, User
+
+__all__ = [
+    "DEFAULT_WORKFLOW",
+    "WORKFLOW_KEYS",
+    "AcceptancePeriod",
+    "CaseType",
+    "Department",
+    "Item",
+    "ItemCategory",
+    "ItemMaterial",
+    "ItemStatus",
+    "JoinRule",
+    "Role",
+    "User",
+    "Window",
+    "item_departments",
+    "item_windows",
+    "user_windows",
+    "utcnow",
+]

@@ -1,0 +1,148 @@
+"""Staff accounts: sign-in with throttling, creation, password changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from werkzeug.security import generate_password_hash
+
+from ..extensions import db
+from ..models import Department, Role, User, Window, utcnow
+from ..models.user import new_session_token
+from . import ServiceError
+
+# Compared against when the username is unknown, so both paths cost one scrypt check.
+_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
+MIN_PASSWORD_LENGTH = 8
+
+
+class LoginRefused(ServiceError):
+    """Wrong credentials, an inactive account, or a temporary lock."""
+
+    status_code = 401
+    code = "login_refused"
+
+
+@dataclass(frozen=True)
+class LockPolicy:
+    free_attempts: int
+    max_lock_minutes: int
+
+    def lock_minutes(self, failures: int) -> int:
+        """Minutes to lock after ``failures`` consecutive failures: 1, 2, 4 ... doubling, capped."""
+        if failures < self.free_attempts:
+            return 0
+        return min(2 ** (failures - self.free_attempts), self.max_lock_minutes)
+
+
+def _policy() -> LockPolicy:
+    cfg = current_app.config
+    return LockPolicy(cfg["LOGIN_FREE_ATTEMPTS"], cfg["LOGIN_MAX_LOCK_MINUTES"])
+
+
+def _as_aware(moment: datetime | None) -> datetime | None:
+    # SQLite returns naive datetimes for timezone-aware columns; they are stored as UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def authenticate(username: str, password: str, *, now: datetime | None = None) -> User:
+    """Check the credentials and return the user, or raise :class:`LoginRefused`.
+
+    Failures are counted with an atomic UPDATE; from the ``LOGIN_FREE_ATTEMPTS``-th failure on the account
+    is locked for a delay that doubles with each further failure. A locked account is refused without
+    looking at the password. Success resets the count.
+    """
+    now = now or utcnow()
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    if user is None:
+        generate_password_hash(password, method="scrypt")  # same cost as a real check
+        raise LoginRefused(_("Wrong username or password."))
+    locked_until = _as_aware(user.locked_until)
+    if locked_until and locked_until > now:
+        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+        raise LoginRefused(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes))
+    if not user.check_password(password):
+        failures = db.session.scalar(
+            sa.update(User)
+            .where(User.id == user.id)
+            .values(failed_logins=User.failed_logins + 1)
+            .returning(User.failed_logins)
+        )
+        minutes = _policy().lock_minutes(failures or 0)
+        if minutes:
+            db.session.execute(
+                sa.update(User).where(User.id == user.id).values(locked_until=now + timedelta(minutes=minutes))
+            )
+        db.session.expire(user)
+        raise LoginRefused(_("Wrong username or password."))
+    if not user.active:
+        raise LoginRefused(_("This account is disabled. Ask the administrator."))
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    db.session.flush()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Invalidate every session and remember-me cookie of ``user`` (used by logout)."""
+    user.session_token = new_session_token()
+    db.session.flush()
+
+
+def validate_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ServiceError(
+            _("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH), field="password"
+        )
+
+
+def create_user(
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    department: Department | None = None,
+    windows: list[Window] | None = None,
+    active: bool = True,
+) -> User:
+    """Create a staff account. Clerks must serve at least one window; department roles need a department."""
+    username = username.strip()
+    if db.session.scalar(sa.select(sa.func.count()).where(User.username == username)):
+        raise ServiceError(_("The username %(name)s is taken.", name=username), field="username")
+    validate_password(password)
+    user = User(username=username, display_name=display_name.strip(), role=role, active=active)
+    user.set_password(password)
+    apply_assignment(user, role=role, department=department, windows=windows or [])
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def apply_assignment(user: User, *, role: Role, department: Department | None, windows: list[Window]) -> None:
+    """Set role, department and windows, enforcing that each role has the scope it acts in."""
+    if role in (Role.REVIEWER, Role.DEPT_HEAD) and department is None:
+        raise ServiceError(_("Reviewers and department heads need a department."), field="department")
+    if role == Role.CLERK and not windows:
+        raise ServiceError(_("A clerk needs at least one window."), field="windows")
+    if role == Role.CLERK and department is None:
+        department = windows[0].department
+    user.role = role
+    user.department = department
+    user.windows = list(windows) if role == Role.CLERK else []
+
+
+def change_password(user: User, password: str) -> None:
+    """Set a new password; every existing session of the user ends."""
+    validate_password(password)
+    user.set_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    db.session.flush()

@@ -1,0 +1,13 @@
+"""Blueprints. Views stay thin: form -> permission -> service -> one commit -> redirect."""
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)

@@ -1,0 +1,47 @@
+"""Departments admin: list with search and pagination, create, edit."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...forms.organisation import DepartmentForm
+from ...models import Department
+from ...services import ServiceError
+from ...services.organisation import save_department
+from ..pagination import like, paginate, search_term
+from . import bp
+
+DEPARTMENT_FIELDS = ("code", "name", "contact_phone", "head_name", "active")
+
+
+@bp.route("/departments")
+def departments():  # type: ignore[no-untyped-def]
+    q = search_term()
+    query = sa.select(Department).order_by(Department.code)
+    if q:
+        query = query.where(
+            sa.or_(Department.code.ilike(like(q), escape="\\"), Department.name.ilike(like(q), escape="\\"))
+        )
+    return render_template("admin/departments.html", page=paginate(query), q=q)
+
+
+@bp.route("/departments/new", methods=["GET", "POST"])
+@bp.route("/departments/<int:department_id>/edit", methods=["GET", "POST"])
+def department_form(department_id: int | None = None):  # type: ignore[no-untyped-def]
+    department = db.get_or_404(Department, department_id) if department_id else None
+    form = DepartmentForm(obj=department)
+    if form.validate_on_submit():
+        try:
+            save_department(department, **{f: form[f].data for f in DEPARTMENT_FIELDS})
+        except ServiceError as error:
+            db.session.rollback()
+            form[error.field].errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Department saved."), "success")
+            return redirect(url_for("admin.departments"))
+    status = 400 if form.errors else 200
+    return render_template("admin/department_form.html", form=form, department=department), status
