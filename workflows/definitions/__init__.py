@@ -1,0 +1,48 @@
+"""Workflow definitions, one module per workflow kind.
+
+Each module exposes ``DEFINITION`` (its current version). :data:`BUILTIN_DEFINITIONS` lists every released
+version; :mod:`workflows.registry` registers them all. When a definition changes, add the new version next to
+the old one (e.g. keep ``DEFINITION_V1`` in the module and append it here) so running cases keep theirs.
+"""
+
+from __future__ import annotations
+
+from workflows.definitions import (
+    committed,
+    complaint,
+    disclosure,
+    forwarded,
+    instant,
+    joint,
+    rectification,
+)
+from workflows.definitions.base import (
+    CLOCK_EFFECTS,
+    ROLES,
+    ClockEffect,
+    DefinitionError,
+    TransitionSpec,
+    WorkflowDefinition,
+    transition,
+)
+
+__all__ = [
+    "BUILTIN_DEFINITIONS",
+    "CLOCK_EFFECTS",
+    "ROLES",
+    "ClockEffect",
+    "DefinitionError",
+    "TransitionSpec",
+    "WorkflowDefinition",
+    "transition",
+]
+
+BUILTIN_DEFINITIONS: tuple[WorkflowDefinition, ...] = (
+    instant.DEFINITION,
+    committed.DEFINITION,
+    joint.DEFINITION,
+    forwarded.DEFINITION,
+    disclosure.DEFINITION,
+    complaint.DEFINITION,
+    rectification.DEFINITION,
+)

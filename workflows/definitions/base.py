@@ -1,0 +1,252 @@
+"""Declarative building blocks of a workflow definition (流程定义).
+
+A definition is data: states, an initial state, final states, and transitions with the roles allowed to fire
+them, optional guards, required context keys and the effect on the deadline clock. The engine
+(:mod:`workflows.engine`) turns a definition into one shared ``transitions.Machine``; the diagrams module
+turns it into a flow chart. A running case stores ``workflow_key`` + ``workflow_version`` and keeps the
+version it started on: changing a definition means registering a new version, never editing a released one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from workflows.clock import NO_EXTENSION, ExtensionPolicy
+
+__all__ = [
+    "CLOCK_EFFECTS",
+    "RESERVED_NAMES",
+    "ROLES",
+    "ClockEffect",
+    "DefinitionError",
+    "TransitionSpec",
+    "WorkflowDefinition",
+    "transition",
+]
+
+ROLES: frozenset[str] = frozenset(
+    {"clerk", "reviewer", "dept_head", "manager", "supervisor", "admin", "applicant", "system"}
+)
+"""Role names. ``system`` is the scheduler or the service layer acting on its own (deemed acceptance, joins)."""
+
+ClockEffect = Literal["start", "pause", "resume", "extend", "stop"]
+CLOCK_EFFECTS: frozenset[str] = frozenset({"start", "pause", "resume", "extend", "stop"})
+
+# transitions binds these on models; a state or trigger must not collide with a case attribute it may bind.
+RESERVED_NAMES: frozenset[str] = frozenset({"state", "trigger", "may_trigger", "workflow_key", "workflow_version"})
+_RESERVED_PREFIXES = ("to_", "is_", "may_")
+
+
+class DefinitionError(ValueError):
+    """A workflow definition is inconsistent (unknown state, unreachable state, missing label ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionSpec:
+    """One transition of a definition.
+
+    Attributes:
+        trigger: event name (snake_case English), e.g. ``accept``.
+        sources: states the trigger may fire from.
+        dest: the state after; ``None`` for an *internal* transition (no state change, e.g. a pause).
+        roles: roles allowed to fire it.
+        guards: names of conditions that must all hold (see :mod:`workflows.engine` for how they resolve).
+        clock: effect on the deadline clock the service layer applies: ``start`` (clock starts today),
+            ``pause`` / ``resume`` (open / close a Pause row), ``extend`` (add the approved Extension),
+            ``stop`` (the count ends: decision, answer, withdrawal ...), or ``None``.
+        requires: context keys that must be present and non-empty (e.g. ``reason`` for a refusal).
+        description: what the transition means, for docs and audit screens.
+    """
+
+    trigger: str
+    sources: tuple[str, ...]
+    dest: str | None
+    roles: frozenset[str]
+    guards: tuple[str, ...] = ()
+    clock: ClockEffect | None = None
+    requires: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def internal(self) -> bool:
+        """True for an internal transition (``dest is None``): the state does not change."""
+        return self.dest is None
+
+    @property
+    def guard(self) -> str | None:
+        """The guards as one string (``"a and b"``), or ``None``; for display."""
+        return " and ".join(self.guards) or None
+
+
+def transition(
+    trigger: str,
+    sources: str | Iterable[str],
+    dest: str | None,
+    roles: str | Iterable[str],
+    *,
+    guard: str | Iterable[str] | None = None,
+    clock: ClockEffect | None = None,
+    requires: str | Iterable[str] = (),
+    description: str = "",
+) -> TransitionSpec:
+    """Convenience constructor for :class:`TransitionSpec` accepting single strings or iterables."""
+
+    def _tuple(v: str | Iterable[str] | None) -> tuple[str, ...]:
+        if v is None:
+            return ()
+        return (v,) if isinstance(v, str) else tuple(v)
+
+    return TransitionSpec(
+        trigger=trigger,
+        sources=_tuple(sources),
+        dest=dest,
+        roles=frozenset(_tuple(roles)),
+        guards=_tuple(guard),
+        clock=clock,
+        requires=_tuple(requires),
+        description=description,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class WorkflowDefinition:
+    """A versioned workflow definition (compared by identity).
+
+    Attributes:
+        key: workflow kind, e.g. ``committed``; stored on the case as ``workflow_key``.
+        version: positive integer; stored on the case as ``workflow_version``.
+        title: Chinese title (e.g. 承诺件).
+        states: all state names, in display order.
+        initial: the state a new case starts in.
+        final_states: states with no way out (closed, withdrawn ...).
+        transitions: the transitions, in display order.
+        labels: Chinese label for every state and trigger name (the app translates further).
+        extension_policy: how far a case of this kind may be extended (:func:`workflows.clock.validate_extension`).
+    """
+
+    key: str
+    version: int
+    title: str
+    states: tuple[str, ...]
+    initial: str
+    final_states: frozenset[str]
+    transitions: tuple[TransitionSpec, ...]
+    labels: Mapping[str, str] = field(default_factory=dict)
+    extension_policy: ExtensionPolicy = NO_EXTENSION
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "states", tuple(self.states))
+        object.__setattr__(self, "final_states", frozenset(self.final_states))
+        object.__setattr__(self, "transitions", tuple(self.transitions))
+        used = set(self.states) | {t.trigger for t in self.transitions}
+        object.__setattr__(
+            self, "labels", MappingProxyType({k: v for k, v in self.labels.items() if k in used})
+        )
+        index: dict[tuple[str, str], TransitionSpec] = {}
+        for spec in self.transitions:
+            for source in spec.sources:
+                index[(source, spec.trigger)] = spec
+        object.__setattr__(self, "_index", index)
+        self.validate()
+
+    def __repr__(self) -> str:
+        return f"<WorkflowDefinition {self.key} v{self.version} {self.title}>"
+
+    # -- lookups ------------------------------------------------------------------------------------------------
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        """All trigger names, in definition order, without duplicates."""
+        return tuple(dict.fromkeys(t.trigger for t in self.transitions))
+
+    @property
+    def open_states(self) -> tuple[str, ...]:
+        """States that are not final, in display order."""
+        return tuple(s for s in self.states if s not in self.final_states)
+
+    def find(self, state: str, trigger: str) -> TransitionSpec | None:
+        """The transition for ``trigger`` from ``state``, or ``None``."""
+        return self._index.get((state, trigger))  # type: ignore[attr-defined]
+
+    def transitions_from(self, state: str) -> tuple[TransitionSpec, ...]:
+        """Transitions that may fire from ``state``, in definition order."""
+        return tuple(t for t in self.transitions if state in t.sources)
+
+    def triggers_from(self, state: str) -> tuple[str, ...]:
+        """Trigger names defined from ``state`` (for any role), in definition order."""
+        return tuple(t.trigger for t in self.transitions_from(state))
+
+    def label(self, name: str) -> str:
+        """Chinese label of a state or trigger (the name itself if none)."""
+        return self.labels.get(name, name)
+
+    # -- validation ---------------------------------------------------------------------------------------------
+
+    def validate(self) -> None:
+        """Raise :class:`DefinitionError` if the definition is inconsistent."""
+        where = f"{self.key} v{self.version}"
+        if self.version < 1:
+            raise DefinitionError(f"{where}: version must be >= 1")
+        states = set(self.states)
+        if len(states) != len(self.states):
+            raise DefinitionError(f"{where}: duplicate state names")
+        if self.initial not in states:
+            raise DefinitionError(f"{where}: initial state {self.initial!r} is not a state")
+        if not self.final_states <= states:
+            raise DefinitionError(f"{where}: unknown final states {sorted(self.final_states - states)}")
+        triggers = set(self.triggers)
+        for name in states | triggers:
+            if name in RESERVED_NAMES or name.startswith(_RESERVED_PREFIXES) or not name.isidentifier():
+                raise DefinitionError(f"{where}: {name!r} is not allowed as a state or trigger name")
+            if name not in self.labels:
+                raise DefinitionError(f"{where}: {name!r} has no label")
+        if states & triggers:
+            raise DefinitionError(f"{where}: names used as both state and trigger: {sorted(states & triggers)}")
+        seen: set[tuple[str, str]] = set()
+        for spec in self.transitions:
+            if not spec.sources:
+                raise DefinitionError(f"{where}: {spec.trigger} has no source state")
+            if spec.dest is not None and spec.dest not in states:
+                raise DefinitionError(f"{where}: {spec.trigger} goes to unknown state {spec.dest!r}")
+            if not spec.roles or not spec.roles <= ROLES:
+                raise DefinitionError(f"{where}: {spec.trigger} has unknown or no roles {sorted(spec.roles)}")
+            if spec.clock is not None and spec.clock not in CLOCK_EFFECTS:
+                raise DefinitionError(f"{where}: {spec.trigger} has unknown clock effect {spec.clock!r}")
+            for source in spec.sources:
+                if source not in states:
+                    raise DefinitionError(f"{where}: {spec.trigger} from unknown state {source!r}")
+                if source in self.final_states:
+                    raise DefinitionError(f"{where}: {spec.trigger} leaves final state {source!r}")
+                if (source, spec.trigger) in seen:
+                    raise DefinitionError(f"{where}: {spec.trigger} defined twice from {source!r}")
+                seen.add((source, spec.trigger))
+        # Every state reachable from the initial one; every open state can reach a final one.
+        edges: dict[str, set[str]] = {s: set() for s in states}
+        for spec in self.transitions:
+            if spec.dest is not None:
+                for source in spec.sources:
+                    edges[source].add(spec.dest)
+        reachable = _closure([self.initial], edges)
+        if reachable != states:
+            raise DefinitionError(f"{where}: unreachable states {sorted(states - reachable)}")
+        for s in self.open_states:
+            if not _closure([s], edges) & self.final_states:
+                raise DefinitionError(f"{where}: no way from {s!r} to a final state")
+        if not self.final_states:
+            raise DefinitionError(f"{where}: no final state")
+
+
+def _closure(start: Iterable[str], edges: Mapping[str, set[str]]) -> set[str]:
+    seen = set(start)
+    queue = deque(seen)
+    while queue:
+        for nxt in edges[queue.popleft()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen

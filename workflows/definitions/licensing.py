@@ -1,0 +1,184 @@
+"""Shared pieces of the licensing lifecycle (行政许可, 行政许可法) used by committed, joint and forwarded cases.
+
+Reception: ``received`` -> ``request_supplement`` -> ``supplement_requested`` -> ``record_supplement`` ->
+``accepted`` (the acceptance clock starts when the materials are complete); ``accept`` directly; ``refuse``
+(不予受理, final); ``accept_with_gaps`` (容缺受理) -> ``accepted_with_gaps``, closed by
+``record_gap_materials``. Review differs per kind (the caller passes its review states and transitions).
+Decision: ``grant`` / ``deny`` -> ``granted`` -> ``deliver`` -> ``delivered`` -> ``close``; ``denied`` ->
+``close``. ``withdraw`` (撤回) and ``terminate`` (终止) from every state before the decision.
+Internal transitions in the review states: special procedures (``start_special_procedure`` /
+``end_special_procedure``, clock pause/resume), extensions (``request_extension`` / ``approve_extension`` /
+``reject_extension``) and gap materials arriving during review (``record_gap_materials``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from workflows.definitions.base import TransitionSpec, transition
+
+__all__ = [
+    "DECISION_STATES",
+    "END_STATES",
+    "LICENSING_LABELS",
+    "RECEPTION_STATES",
+    "decision_and_exits",
+    "reception",
+    "review_internal",
+]
+
+RECEPTION_STATES = ("received", "supplement_requested", "accepted", "accepted_with_gaps")
+DECISION_STATES = ("granted", "denied", "delivered")
+END_STATES = ("closed", "refused", "withdrawn", "terminated")
+
+LICENSING_LABELS: dict[str, str] = {
+    # states
+    "received": "已收件",
+    "supplement_requested": "待补正",
+    "accepted": "已受理",
+    "accepted_with_gaps": "容缺受理",
+    "refused": "不予受理",
+    "under_review": "审查中",
+    "parallel_review": "并联审批中",
+    "consolidation": "牵头部门汇总",
+    "forwarded_review": "上级审查中",
+    "granted": "准予许可",
+    "denied": "不予许可",
+    "delivered": "已送达",
+    "closed": "已办结",
+    "withdrawn": "已撤回",
+    "terminated": "已终止",
+    # triggers
+    "request_supplement": "一次性告知补正",
+    "record_supplement": "补正材料齐全",
+    "accept": "受理",
+    "accept_with_gaps": "容缺受理",
+    "refuse": "不予受理",
+    "record_gap_materials": "容缺材料补齐",
+    "start_review": "转入审查",
+    "start_parallel_review": "启动并联审批",
+    "complete_parallel_review": "并联审批完成",
+    "forward": "上报",
+    "return_to_lower": "退回下级",
+    "grant": "准予许可",
+    "deny": "不予许可",
+    "deliver": "送达",
+    "close": "办结",
+    "withdraw": "撤回",
+    "terminate": "终止",
+    "start_special_procedure": "启动特别程序",
+    "end_special_procedure": "结束特别程序",
+    "request_extension": "申请延期",
+    "approve_extension": "批准延期",
+    "reject_extension": "驳回延期",
+}
+
+_HANDLERS = ("reviewer", "dept_head")
+
+
+def reception() -> list[TransitionSpec]:
+    """Reception transitions (收件 -> 受理 / 补正 / 不予受理 / 容缺受理)."""
+    return [
+        transition(
+            "request_supplement", "received", "supplement_requested", "clerk",
+            requires="missing_materials",
+            description="One-time written notice (一次性告知) listing all missing or defective materials; "
+            "due within 5 working days of receipt or the case counts as accepted as of receipt.",
+        ),
+        transition(
+            "record_supplement", "supplement_requested", "accepted", "clerk", clock="start",
+            description="The supplement is complete: the case is accepted and the clock starts today.",
+        ),
+        transition(
+            "accept", "received", "accepted", ("clerk", "system"), clock="start",
+            description="Accept (受理): print the acceptance notice; the clock starts. 'system' is deemed "
+            "acceptance after 5 working days without a notice (backdate the clock to the receipt date).",
+        ),
+        transition(
+            "accept_with_gaps", ("received", "supplement_requested"), "accepted_with_gaps", "clerk",
+            clock="start", requires="missing_materials",
+            description="Accept with gaps (容缺受理): key materials complete, the applicant commits to "
+            "deliver the listed non-key ones by a deadline.",
+        ),
+        transition(
+            "refuse", ("received", "supplement_requested"), "refused", "clerk", requires="reason",
+            description="Refuse to accept (不予受理), in writing, with reasons and the right to review/appeal.",
+        ),
+        transition(
+            "record_gap_materials", "accepted_with_gaps", "accepted", "clerk",
+            description="The outstanding gap materials arrived before the review started.",
+        ),
+    ]
+
+
+def review_internal(review_states: Sequence[str], approvers: str | Iterable[str]) -> list[TransitionSpec]:
+    """Internal transitions allowed in the review states (no state change)."""
+    return [
+        transition(
+            "record_gap_materials", review_states, None, ("clerk", *_HANDLERS),
+            guard="has_gaps_outstanding",
+            description="Gap materials (容缺材料) arrived during review; the service layer closes the gaps.",
+        ),
+        transition(
+            "start_special_procedure", review_states, None, _HANDLERS,
+            guard="no_open_pause", clock="pause", requires="procedure_type",
+            description="Special procedure (特别程序: hearing, inspection, testing, expert review ...) "
+            "stops the clock (Art. 45); the applicant is told in writing.",
+        ),
+        transition(
+            "end_special_procedure", review_states, None, _HANDLERS,
+            guard="has_open_pause", clock="resume",
+            description="The special procedure ended; the clock runs again from today.",
+        ),
+        transition(
+            "request_extension", review_states, None, _HANDLERS,
+            guard="no_pending_extension", requires=("days", "reason"),
+            description="Ask for an extension (延期); validate the days with workflows.clock.validate_extension.",
+        ),
+        transition(
+            "approve_extension", review_states, None, approvers,
+            guard="has_pending_extension", clock="extend",
+            description="Approve the pending extension: both due dates move by its days; tell the applicant.",
+        ),
+        transition(
+            "reject_extension", review_states, None, approvers,
+            guard="has_pending_extension",
+            description="Reject the pending extension.",
+        ),
+    ]
+
+
+def decision_and_exits(
+    review_states: Sequence[str], decision_states: Sequence[str]
+) -> list[TransitionSpec]:
+    """Decision, delivery, closing, withdrawal and termination."""
+    pending = (*RECEPTION_STATES, *review_states)
+    return [
+        transition(
+            "grant", decision_states, "granted", "dept_head", clock="stop",
+            guard=("no_open_pause", "no_gaps_outstanding"),
+            description="Grant (准予许可); the decision clock stops and delivery is due in 10 working days.",
+        ),
+        transition(
+            "deny", decision_states, "denied", "dept_head", clock="stop", guard="no_open_pause",
+            requires="reason",
+            description="Deny (不予许可) with reasons and remedies; a denial without reasons is a red card.",
+        ),
+        transition(
+            "deliver", "granted", "delivered", "clerk",
+            description="Certificate delivered (送达) to the applicant.",
+        ),
+        transition(
+            "close", ("delivered", "denied"), "closed", ("clerk", "system"),
+            description="Close the case (办结); it can now be rated (好差评).",
+        ),
+        transition(
+            "withdraw", pending, "withdrawn", ("applicant", "clerk"), clock="stop",
+            description="Withdrawn by the applicant (撤回), or by a clerk on the applicant's written request.",
+        ),
+        transition(
+            "terminate", pending, "terminated", ("dept_head", "manager", "system"), clock="stop",
+            requires="reason",
+            description="Terminate (终止), e.g. the gap materials never arrived or the applicant died/dissolved.",
+        ),
+    ]
