@@ -8,7 +8,7 @@ from flask import Flask, request, session
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR, ProductionConfig, instance_secret
 
-from .database import configure_sqlite
+from .database import configure_sqlite, reset_reads_only, set_reads_only
 from .extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -72,5 +72,16 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     @app.context_processor
     def _globals() -> dict:
         return {"current_locale": select_locale(), "centre_name": app.config["CENTRE_NAME"]}
+
+    @app.before_request
+    def _mark_safe_methods_read_only() -> None:
+        # GET/HEAD requests only read: on SQLite their transactions take no write lock.
+        request.environ["service_center.reads_only"] = set_reads_only(request.method in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def _clear_read_only(_exc: BaseException | None) -> None:
+        token = request.environ.pop("service_center.reads_only", None)
+        if token is not None:
+            reset_reads_only(token)
 
     return app
