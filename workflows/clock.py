@@ -5,9 +5,9 @@ Everything here is a pure function of its arguments: no database, no ``date.toda
 Counting rules (DOMAIN.md "Counting rules"; see docs/WORKFLOWS.md for the full list):
 
 - A limit of N working days from day D ends on the N-th working day strictly after D (D never counts).
-- A pause (特别程序, Art. 45) from S to E does not count the working days in [S, E). A pause started and ended on
-  the same day costs nothing. An open pause stops the clock from S on: evaluated ``as_of`` a day, it costs the
-  working days in [S, as_of] (the day ``as_of`` itself is a stopped day).
+- A pause (特别程序, Art. 45) from S to E does not count the working days in [S, E). A pause started and
+  ended on the same day costs nothing. An open pause stops the clock from S on: evaluated ``as_of`` a day,
+  it costs the working days in [S, as_of] (the day ``as_of`` itself is a stopped day).
 - A pause shifts the due date only if it starts on or before the due date current at that point (pauses are
   applied in order of start; earlier pauses may push the due date past a later pause's start). A pause that
   starts after the due date has passed is ignored: the case is already overdue and a special procedure does
@@ -61,7 +61,7 @@ __all__ = [
     "working_days_used",
 ]
 
-# Default limits in working days (DOMAIN.md); items in the catalogue carry their own promised/statutory limits.
+# Default limits in working days (DOMAIN.md); catalogue items carry their own promised/statutory limits.
 STANDARD_DECISION_DAYS = 20  # 行政许可法 Art. 42
 JOINT_DECISION_DAYS = 45  # Art. 42, joint / parallel approval
 DELIVERY_DAYS = 10  # Art. 44
@@ -74,9 +74,9 @@ RECTIFICATION_DAYS = 15
 _ONE_DAY = timedelta(days=1)
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Calendar
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 class WorkCalendar:
@@ -121,7 +121,7 @@ class WorkCalendar:
         # (first ordinal covered, last ordinal covered, tuple of working-day ordinals), replaced atomically.
         self._table = self._build(first - self._MARGIN_BEFORE, last + self._MARGIN_AFTER)
 
-    # -- construction -------------------------------------------------------------------------------------------
+    # -- construction ----------------------------------------------------------------------------------------
 
     @classmethod
     def from_chinese_calendar(
@@ -138,7 +138,9 @@ class WorkCalendar:
 
         years = {d.year for d in constants.holidays}
         published = range(min(years), max(years) + 1)
-        base = cls(days_off=constants.holidays.keys(), workdays=constants.workdays.keys(), published_years=published)
+        base = cls(
+            days_off=constants.holidays.keys(), workdays=constants.workdays.keys(), published_years=published
+        )
         return base.with_overrides(extra_overrides) if extra_overrides else base
 
     def with_overrides(self, overrides: Mapping[date, bool] | Iterable[tuple[date, bool]]) -> WorkCalendar:
@@ -161,7 +163,7 @@ class WorkCalendar:
         """Return a new calendar with ``years`` added to the published (authoritative) years."""
         return WorkCalendar(self._days_off, self._workdays, self._published | frozenset(years))
 
-    # -- properties -----------------------------------------------------------------------------------------------
+    # -- properties ------------------------------------------------------------------------------------------
 
     @property
     def days_off(self) -> frozenset[date]:
@@ -178,7 +180,7 @@ class WorkCalendar:
         """Years whose schedule is authoritative."""
         return self._published
 
-    # -- table --------------------------------------------------------------------------------------------------
+    # -- table -----------------------------------------------------------------------------------------------
 
     def _build(self, first_year: int, last_year: int) -> tuple[int, int, tuple[int, ...]]:
         lo = date(first_year, 1, 1).toordinal()
@@ -196,12 +198,14 @@ class WorkCalendar:
             table = self._table
             if not (table[0] <= lo and hi <= table[1]):
                 first = min(date.fromordinal(table[0]).year, date.fromordinal(max(lo, 1)).year - 1)
-                last = max(date.fromordinal(table[1]).year, date.fromordinal(min(hi, date.max.toordinal())).year + 1)
+                last = max(
+                    date.fromordinal(table[1]).year, date.fromordinal(min(hi, date.max.toordinal())).year + 1
+                )
                 table = self._build(max(first, 1), min(last, date.max.year))
                 self._table = table
             return table
 
-    # -- queries ------------------------------------------------------------------------------------------------
+    # -- queries ---------------------------------------------------------------------------------------------
 
     def is_workday(self, d: date) -> bool:
         """True if ``d`` is a working day."""
@@ -283,18 +287,18 @@ class WorkCalendar:
 
 @lru_cache(maxsize=1)
 def default_calendar() -> WorkCalendar:
-    """The national calendar from ``chinesecalendar`` (built once). Centres with local closures build their own."""
+    """The national calendar from ``chinesecalendar`` (built once); centres with closures build their own."""
     return WorkCalendar.from_chinese_calendar()
 
 
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 # Deadline ledger
-# ---------------------------------------------------------------------------------------------------------------
+# ------------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Pause:
-    """A clock stop (特别程序: hearing, inspection, expert review ...) from ``start``; ``end=None`` while open.
+    """A clock stop (特别程序: hearing, inspection, expert review ...) from ``start``; ``end=None`` if open.
 
     The working days in [start, end) do not count; ``end`` is the day the clock runs again.
     """
@@ -491,11 +495,13 @@ def working_days_remaining(
 
 
 def deemed_acceptance_date(receipt: date, calendar: WorkCalendar) -> date:
-    """Last day to send the one-time supplement notice (补正告知): the 5th working day after receipt (Art. 32)."""
+    """Last day for the one-time supplement notice (补正告知): the 5th working day after receipt (Art. 32)."""
     return calendar.add_working_days(receipt, SUPPLEMENT_NOTICE_DAYS)
 
 
-def is_deemed_accepted(receipt: date, notice_sent_on: date | None, today: date, calendar: WorkCalendar) -> bool:
+def is_deemed_accepted(
+    receipt: date, notice_sent_on: date | None, today: date, calendar: WorkCalendar
+) -> bool:
     """True if the application counts as accepted as of ``receipt`` (视为受理, Art. 32).
 
     That is the case once the 5th working day after receipt has ended (``today`` is later) and no supplement
@@ -541,6 +547,4 @@ def disclosure_due_dates(
     started before the restart are cut off by it like any pause before the clock start.
     """
     start = disclosure_clock_start(receipt, supplement_received_on)
-    return compute_due_dates(
-        start, limit, limit, calendar, pauses=pauses, extensions=extensions, as_of=as_of
-    )
+    return compute_due_dates(start, limit, limit, calendar, pauses=pauses, extensions=extensions, as_of=as_of)

@@ -78,7 +78,8 @@ def reference_markdown(definitions: list[WorkflowDefinition] | None = None) -> s
     parts = [GENERATED_BEGIN, ""]
     for d in definitions:
         states = ", ".join(
-            f"`{s}` {d.label(s)}" + (" (initial)" if s == d.initial else "")
+            f"`{s}` {d.label(s)}"
+            + (" (initial)" if s == d.initial else "")
             + (" (final)" if s in d.final_states else "")
             for s in d.states
         )

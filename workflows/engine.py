@@ -6,7 +6,7 @@ on it; the engine fires ``machine.events[trigger].trigger(case)``, which reads a
 
 Checks made by :func:`fire`, in order (each raises a :class:`WorkflowError` subclass):
 
-1. the case's definition exists (:class:`UnknownWorkflow`) and the trigger exists in it (:class:`UnknownTrigger`);
+1. the case's definition exists (:class:`UnknownWorkflow`) and has the trigger (:class:`UnknownTrigger`);
 2. the trigger is defined from the case's current state (:class:`InvalidTransition`, naming the state and the
    triggers allowed there);
 3. one of the caller's roles may fire it (:class:`TriggerNotPermitted`);
@@ -15,8 +15,8 @@ Checks made by :func:`fire`, in order (each raises a :class:`WorkflowError` subc
 
 Guards are names resolved, in this order, from (a) ``context[name]``, (b) the case attribute ``name``
 (called if callable), (c) for ``no_X`` the negation of ``has_X`` resolved by (a)/(b), and for ``has_X`` the
-negation of ``no_X``. A guard that resolves to nothing fails closed (``GuardFailed.undetermined``). Guard names
-in the built-in definitions: ``no_open_pause`` / ``has_open_pause``, ``no_pending_extension`` /
+negation of ``no_X``. A guard that resolves to nothing fails closed (``GuardFailed.undetermined``).
+Guard names in the built-in definitions: ``no_open_pause`` / ``has_open_pause``, ``no_pending_extension`` /
 ``has_pending_extension``, ``no_gaps_outstanding`` / ``has_gaps_outstanding``, ``parallel_steps_complete``.
 
 The engine changes ``case.state`` only; the caller (the service layer) applies the returned transition's
@@ -101,7 +101,7 @@ class Fired:
         return self.spec.internal
 
 
-# -- machines ---------------------------------------------------------------------------------------------------
+# -- machines ------------------------------------------------------------------------------------------------
 
 _machines: dict[tuple[str, int], tuple[WorkflowDefinition, Machine]] = {}
 _machines_lock = threading.Lock()
@@ -141,7 +141,7 @@ def clear_machine_cache() -> None:
         _machines.clear()
 
 
-# -- helpers ----------------------------------------------------------------------------------------------------
+# -- helpers -------------------------------------------------------------------------------------------------
 
 _MISSING = object()
 
@@ -198,23 +198,34 @@ def _filled(value: object) -> bool:
 def _find(definition: WorkflowDefinition, state: str, trigger: str) -> TransitionSpec:
     if state not in definition.states:
         raise InvalidTransition(
-            definition.key, definition.version, state, trigger, (),
+            definition.key,
+            definition.version,
+            state,
+            trigger,
+            (),
             f"{definition.key} v{definition.version}: case is in unknown state {state!r}",
         )
     if trigger not in definition.triggers:
         raise UnknownTrigger(
-            definition.key, definition.version, state, trigger, definition.triggers_from(state),
+            definition.key,
+            definition.version,
+            state,
+            trigger,
+            definition.triggers_from(state),
             f"{definition.key} v{definition.version} has no trigger {trigger!r}; allowed in state {state!r}: "
             f"{', '.join(definition.triggers_from(state)) or 'nothing (final state)'}",
         )
     spec = definition.find(state, trigger)
     if spec is None:
-        raise InvalidTransition(definition.key, definition.version, state, trigger, definition.triggers_from(state))
+        raise InvalidTransition(
+            definition.key, definition.version, state, trigger, definition.triggers_from(state)
+        )
     return spec
 
 
-def _check(spec: TransitionSpec, case: CaseLike, state: str, roles: frozenset[str],
-           context: Mapping[str, Any]) -> None:
+def _check(
+    spec: TransitionSpec, case: CaseLike, state: str, roles: frozenset[str], context: Mapping[str, Any]
+) -> None:
     if not roles & spec.roles:
         raise TriggerNotPermitted(state, spec.trigger, roles, spec.roles)
     missing = [k for k in spec.requires if not _filled(context.get(k))]
@@ -226,7 +237,7 @@ def _check(spec: TransitionSpec, case: CaseLike, state: str, roles: frozenset[st
             raise GuardFailed(state, spec.trigger, guard, undetermined=result is None)
 
 
-# -- public API -------------------------------------------------------------------------------------------------
+# -- public API ----------------------------------------------------------------------------------------------
 
 
 def fire(
@@ -248,8 +259,9 @@ def fire(
     _check(spec, case, source, _roles(role), context)
     machine = machine_for(definition)
     if not machine.events[trigger].trigger(case):  # pragma: no cover - no machine conditions are defined
-        raise InvalidTransition(definition.key, definition.version, source, trigger,
-                                definition.triggers_from(source))
+        raise InvalidTransition(
+            definition.key, definition.version, source, trigger, definition.triggers_from(source)
+        )
     return Fired(definition=definition, spec=spec, source=source, dest=case.state)
 
 

@@ -30,17 +30,27 @@ class InvalidTransition(WorkflowError):
     ``allowed`` (the triggers defined from that state, for any role, in definition order).
     """
 
-    def __init__(self, workflow_key: str, workflow_version: int, state: str, trigger: str,
-                 allowed: Iterable[str], message: str | None = None) -> None:
+    def __init__(
+        self,
+        workflow_key: str,
+        workflow_version: int,
+        state: str,
+        trigger: str,
+        allowed: Iterable[str],
+        message: str | None = None,
+    ) -> None:
         self.workflow_key = workflow_key
         self.workflow_version = workflow_version
         self.state = state
         self.trigger = trigger
         self.allowed = tuple(allowed)
-        super().__init__(message or (
-            f"{workflow_key} v{workflow_version}: cannot {trigger!r} from state {state!r}; "
-            f"allowed there: {', '.join(self.allowed) or 'nothing (final state)'}"
-        ))
+        super().__init__(
+            message
+            or (
+                f"{workflow_key} v{workflow_version}: cannot {trigger!r} from state {state!r}; "
+                f"allowed there: {', '.join(self.allowed) or 'nothing (final state)'}"
+            )
+        )
 
 
 class UnknownTrigger(InvalidTransition):
@@ -74,8 +84,10 @@ class GuardFailed(WorkflowError):
         self.guard = guard
         self.undetermined = undetermined
         if undetermined:
-            detail = (f"guard {guard!r} could not be evaluated: pass context[{guard!r}] or give the case an "
-                      f"attribute {guard!r}")
+            detail = (
+                f"guard {guard!r} could not be evaluated: pass context[{guard!r}] or give the case an "
+                f"attribute {guard!r}"
+            )
         else:
             detail = f"guard {guard!r} is false"
         super().__init__(f"cannot {trigger!r} from state {state!r}: {detail}")

@@ -49,8 +49,14 @@ def domain_calendar() -> WorkCalendar:
         *_span(date(2026, 10, 1), date(2026, 10, 7)),  # 2026 National Day
     ]
     workdays = [
-        date(2025, 1, 26), date(2025, 2, 8), date(2025, 9, 28), date(2025, 10, 11),
-        date(2026, 2, 14), date(2026, 2, 28), date(2026, 9, 20), date(2026, 10, 10),
+        date(2025, 1, 26),
+        date(2025, 2, 8),
+        date(2025, 9, 28),
+        date(2025, 10, 11),
+        date(2026, 2, 14),
+        date(2026, 2, 28),
+        date(2026, 9, 20),
+        date(2026, 10, 10),
     ]
     return WorkCalendar(days_off=days_off, workdays=workdays, published_years={2025, 2026})
 
@@ -180,7 +186,7 @@ def test_publishing_a_new_year() -> None:
     assert cal.add_working_days(date(2026, 12, 14), 20) == date(2027, 1, 12)
 
 
-# -- due dates ------------------------------------------------------------------------------------------------
+# -- due dates -----------------------------------------------------------------------------------------------
 
 
 def test_before_the_2025_spring_festival(cal: WorkCalendar) -> None:
@@ -189,7 +195,9 @@ def test_before_the_2025_spring_festival(cal: WorkCalendar) -> None:
     # 2/5 (7) 2/6 (8) 2/7 (9) Sat 2/8 make-up (10) 2/10-2/14 (11-15) 2/17-2/20 (16-19) Fri 2/21 (20).
     # Promised 10: Sat 2/8.
     due = compute_due_dates(date(2025, 1, 20), 10, 20, cal)
-    assert due == DueDates(promised=date(2025, 2, 8), statutory=date(2025, 2, 21), provisional=False, paused=False)
+    assert due == DueDates(
+        promised=date(2025, 2, 8), statutory=date(2025, 2, 21), provisional=False, paused=False
+    )
 
 
 def test_across_the_2025_spring_festival(cal: WorkCalendar) -> None:
@@ -239,15 +247,17 @@ def test_across_the_2026_national_day_with_mid_autumn_from_the_package() -> None
 
 def test_across_into_unpublished_2027(cal: WorkCalendar) -> None:
     # Accepted Mon 2026-12-14: 12/15-12/18 (1-4) 12/21-12/25 (5-9) 12/28-12/31 (10-13)
-    # Fri 2027-01-01 (14: Monday-Friday only, the 2027 schedule is not published) 1/4-1/8 (15-19) Mon 1/11 (20).
+    # Fri 2027-01-01 (14: Monday-Friday only, 2027 is not published) 1/4-1/8 (15-19) Mon 1/11 (20).
     due = compute_due_dates(date(2026, 12, 14), 10, 20, cal)
-    assert due == DueDates(promised=date(2026, 12, 28), statutory=date(2027, 1, 11), provisional=True, paused=False)
+    assert due == DueDates(
+        promised=date(2026, 12, 28), statutory=date(2027, 1, 11), provisional=True, paused=False
+    )
     assert cal.missing_years(due.statutory) == [2027]
     # Wholly inside 2026: not provisional.
     assert compute_due_dates(date(2026, 11, 2), 5, 10, cal).provisional is False
 
 
-# -- pauses ---------------------------------------------------------------------------------------------------
+# -- pauses --------------------------------------------------------------------------------------------------
 
 # March 2025 has no holiday: accepted Mon 3/3, 10 working days = 3/4-3/7 (1-4) 3/10-3/14 (5-9) Mon 3/17 (10).
 MAR3 = date(2025, 3, 3)
@@ -287,7 +297,7 @@ def test_pause_after_the_due_date_does_not_count(cal: WorkCalendar) -> None:
 
 
 def test_pauses_apply_in_order_and_earlier_ones_extend_the_window(cal: WorkCalendar) -> None:
-    # 5 days -> 3/10. Pause [3/5, 3/7) = 2 -> Wed 3/12. Pause [3/11, 3/12) starts before 3/12 -> +1 = Thu 3/13.
+    # 5 days -> 3/10. Pause [3/5, 3/7) = 2 -> Wed 3/12. Pause [3/11, 3/12) starts before 3/12: +1 = 3/13.
     pauses = [Pause(date(2025, 3, 11), date(2025, 3, 12)), Pause(date(2025, 3, 5), date(2025, 3, 7))]
     assert due_date(MAR3, 5, cal, pauses=pauses) == date(2025, 3, 13)
 
@@ -326,7 +336,7 @@ def test_working_days_used_and_remaining(cal: WorkCalendar) -> None:
     assert working_days_used(MAR3, pauses, date(2025, 3, 14), cal) == 7
     # Open pause from 3/10, on 3/12: used = 3/4-3/7 = 4 (3/10-3/12 stopped).
     assert working_days_used(MAR3, [Pause(date(2025, 3, 10))], date(2025, 3, 12), cal) == 4
-    # Limit 10 with the closed pause: due 3/17 + 2 = Wed 3/19. On Fri 3/14: (3/14, 3/19] = 3/17, 3/18, 3/19 = 3,
+    # Limit 10 with the closed pause: due 3/17 + 2 = Wed 3/19. On Fri 3/14: (3/14, 3/19] = 3 days,
     # and used + remaining = 7 + 3 = 10.
     assert working_days_remaining(MAR3, 10, pauses, date(2025, 3, 14), cal) == 3
     assert working_days_remaining(MAR3, 10, pauses, date(2025, 3, 19), cal) == 0
@@ -336,7 +346,7 @@ def test_working_days_used_and_remaining(cal: WorkCalendar) -> None:
     assert working_days_remaining(MAR3, 10, pauses, date(2025, 3, 14), cal, extensions=[Extension(2)]) == 5
 
 
-# -- extensions -----------------------------------------------------------------------------------------------
+# -- extensions ----------------------------------------------------------------------------------------------
 
 
 def test_extension_moves_both_due_dates(cal: WorkCalendar) -> None:
@@ -383,7 +393,7 @@ def test_extension_validation_accepts_and_is_a_value_error() -> None:
     assert issubclass(ExtensionNotAllowed, ValueError)
 
 
-# -- acceptance, delivery, disclosure ---------------------------------------------------------------------------
+# -- acceptance, delivery, disclosure ------------------------------------------------------------------------
 
 
 def test_deemed_acceptance(cal: WorkCalendar) -> None:

@@ -31,13 +31,15 @@ __all__ = [
 ROLES: frozenset[str] = frozenset(
     {"clerk", "reviewer", "dept_head", "manager", "supervisor", "admin", "applicant", "system"}
 )
-"""Role names. ``system`` is the scheduler or the service layer acting on its own (deemed acceptance, joins)."""
+"""Role names. ``system``: the scheduler or the service layer acting on its own (deemed acceptance, joins)."""
 
 ClockEffect = Literal["start", "pause", "resume", "extend", "stop"]
 CLOCK_EFFECTS: frozenset[str] = frozenset({"start", "pause", "resume", "extend", "stop"})
 
 # transitions binds these on models; a state or trigger must not collide with a case attribute it may bind.
-RESERVED_NAMES: frozenset[str] = frozenset({"state", "trigger", "may_trigger", "workflow_key", "workflow_version"})
+RESERVED_NAMES: frozenset[str] = frozenset(
+    {"state", "trigger", "may_trigger", "workflow_key", "workflow_version"}
+)
 _RESERVED_PREFIXES = ("to_", "is_", "may_")
 
 
@@ -125,7 +127,8 @@ class WorkflowDefinition:
         final_states: states with no way out (closed, withdrawn ...).
         transitions: the transitions, in display order.
         labels: Chinese label for every state and trigger name (the app translates further).
-        extension_policy: how far a case of this kind may be extended (:func:`workflows.clock.validate_extension`).
+        extension_policy: how far a case of this kind may be extended (see
+            :func:`workflows.clock.validate_extension`).
     """
 
     key: str
@@ -157,7 +160,7 @@ class WorkflowDefinition:
     def __repr__(self) -> str:
         return f"<WorkflowDefinition {self.key} v{self.version} {self.title}>"
 
-    # -- lookups ------------------------------------------------------------------------------------------------
+    # -- lookups ---------------------------------------------------------------------------------------------
 
     @property
     def triggers(self) -> tuple[str, ...]:
@@ -185,7 +188,7 @@ class WorkflowDefinition:
         """Chinese label of a state or trigger (the name itself if none)."""
         return self.labels.get(name, name)
 
-    # -- validation ---------------------------------------------------------------------------------------------
+    # -- validation ------------------------------------------------------------------------------------------
 
     def validate(self) -> None:
         """Raise :class:`DefinitionError` if the definition is inconsistent."""
@@ -206,7 +209,9 @@ class WorkflowDefinition:
             if name not in self.labels:
                 raise DefinitionError(f"{where}: {name!r} has no label")
         if states & triggers:
-            raise DefinitionError(f"{where}: names used as both state and trigger: {sorted(states & triggers)}")
+            raise DefinitionError(
+                f"{where}: names used as both state and trigger: {sorted(states & triggers)}"
+            )
         seen: set[tuple[str, str]] = set()
         for spec in self.transitions:
             if not spec.sources:

@@ -30,8 +30,11 @@ DEFINITION = WorkflowDefinition(
     transitions=(
         *reception(),
         transition(
-            "start_review", ("accepted", "accepted_with_gaps"), "under_review", ("clerk", "system"),
-            description="Hand the accepted case to the department's reviewers (gaps may still be outstanding).",
+            "start_review",
+            ("accepted", "accepted_with_gaps"),
+            "under_review",
+            ("clerk", "system"),
+            description="Hand the accepted case to the department's reviewers (gaps may be outstanding).",
         ),
         *review_internal(_REVIEW, approvers="dept_head"),
         *decision_and_exits(_REVIEW, decision_states=_REVIEW),

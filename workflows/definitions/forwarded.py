@@ -30,15 +30,25 @@ DEFINITION = WorkflowDefinition(
     transitions=(
         *reception(),
         transition(
-            "start_review", ("accepted", "accepted_with_gaps"), "under_review", ("clerk", "system"),
+            "start_review",
+            ("accepted", "accepted_with_gaps"),
+            "under_review",
+            ("clerk", "system"),
             description="Hand the accepted case to the lower level's reviewers.",
         ),
         transition(
-            "forward", "under_review", "forwarded_review", ("reviewer", "dept_head"), guard="no_open_pause",
+            "forward",
+            "under_review",
+            "forwarded_review",
+            ("reviewer", "dept_head"),
+            guard="no_open_pause",
             description="Forward (上报) the reviewed case to the upper level with the lower level's opinion.",
         ),
         transition(
-            "return_to_lower", "forwarded_review", "under_review", ("reviewer", "dept_head"),
+            "return_to_lower",
+            "forwarded_review",
+            "under_review",
+            ("reviewer", "dept_head"),
             requires="reason",
             description="The upper level sends the case back to the lower level for more review.",
         ),

@@ -38,11 +38,17 @@ DEFINITION = WorkflowDefinition(
     transitions=(
         *reception(),
         transition(
-            "start_parallel_review", ("accepted", "accepted_with_gaps"), "parallel_review", ("clerk", "system"),
+            "start_parallel_review",
+            ("accepted", "accepted_with_gaps"),
+            "parallel_review",
+            ("clerk", "system"),
             description="Fan out: the service layer creates one review step per participating department.",
         ),
         transition(
-            "complete_parallel_review", "parallel_review", "consolidation", ("system", "dept_head"),
+            "complete_parallel_review",
+            "parallel_review",
+            "consolidation",
+            ("system", "dept_head"),
             guard="parallel_steps_complete",
             description="Join: every department's step is decided; the lead department consolidates.",
         ),

@@ -1,4 +1,4 @@
-"""Shared pieces of the licensing lifecycle (行政许可, 行政许可法) used by committed, joint and forwarded cases.
+"""Shared pieces of the licensing lifecycle (行政许可法) used by committed, joint and forwarded cases.
 
 Reception: ``received`` -> ``request_supplement`` -> ``supplement_requested`` -> ``record_supplement`` ->
 ``accepted`` (the acceptance clock starts when the materials are complete); ``accept`` directly; ``refuse``
@@ -80,32 +80,54 @@ def reception() -> list[TransitionSpec]:
     """Reception transitions (收件 -> 受理 / 补正 / 不予受理 / 容缺受理)."""
     return [
         transition(
-            "request_supplement", "received", "supplement_requested", "clerk",
+            "request_supplement",
+            "received",
+            "supplement_requested",
+            "clerk",
             requires="missing_materials",
             description="One-time written notice (一次性告知) listing all missing or defective materials; "
             "due within 5 working days of receipt or the case counts as accepted as of receipt.",
         ),
         transition(
-            "record_supplement", "supplement_requested", "accepted", "clerk", clock="start",
+            "record_supplement",
+            "supplement_requested",
+            "accepted",
+            "clerk",
+            clock="start",
             description="The supplement is complete: the case is accepted and the clock starts today.",
         ),
         transition(
-            "accept", "received", "accepted", ("clerk", "system"), clock="start",
+            "accept",
+            "received",
+            "accepted",
+            ("clerk", "system"),
+            clock="start",
             description="Accept (受理): print the acceptance notice; the clock starts. 'system' is deemed "
             "acceptance after 5 working days without a notice (backdate the clock to the receipt date).",
         ),
         transition(
-            "accept_with_gaps", ("received", "supplement_requested"), "accepted_with_gaps", "clerk",
-            clock="start", requires="missing_materials",
+            "accept_with_gaps",
+            ("received", "supplement_requested"),
+            "accepted_with_gaps",
+            "clerk",
+            clock="start",
+            requires="missing_materials",
             description="Accept with gaps (容缺受理): key materials complete, the applicant commits to "
             "deliver the listed non-key ones by a deadline.",
         ),
         transition(
-            "refuse", ("received", "supplement_requested"), "refused", "clerk", requires="reason",
-            description="Refuse to accept (不予受理), in writing, with reasons and the right to review/appeal.",
+            "refuse",
+            ("received", "supplement_requested"),
+            "refused",
+            "clerk",
+            requires="reason",
+            description="Refuse to accept (不予受理), in writing, with reasons and the right to appeal.",
         ),
         transition(
-            "record_gap_materials", "accepted_with_gaps", "accepted", "clerk",
+            "record_gap_materials",
+            "accepted_with_gaps",
+            "accepted",
+            "clerk",
             description="The outstanding gap materials arrived before the review started.",
         ),
     ]
@@ -115,70 +137,114 @@ def review_internal(review_states: Sequence[str], approvers: str | Iterable[str]
     """Internal transitions allowed in the review states (no state change)."""
     return [
         transition(
-            "record_gap_materials", review_states, None, ("clerk", *_HANDLERS),
+            "record_gap_materials",
+            review_states,
+            None,
+            ("clerk", *_HANDLERS),
             guard="has_gaps_outstanding",
             description="Gap materials (容缺材料) arrived during review; the service layer closes the gaps.",
         ),
         transition(
-            "start_special_procedure", review_states, None, _HANDLERS,
-            guard="no_open_pause", clock="pause", requires="procedure_type",
+            "start_special_procedure",
+            review_states,
+            None,
+            _HANDLERS,
+            guard="no_open_pause",
+            clock="pause",
+            requires="procedure_type",
             description="Special procedure (特别程序: hearing, inspection, testing, expert review ...) "
             "stops the clock (Art. 45); the applicant is told in writing.",
         ),
         transition(
-            "end_special_procedure", review_states, None, _HANDLERS,
-            guard="has_open_pause", clock="resume",
+            "end_special_procedure",
+            review_states,
+            None,
+            _HANDLERS,
+            guard="has_open_pause",
+            clock="resume",
             description="The special procedure ended; the clock runs again from today.",
         ),
         transition(
-            "request_extension", review_states, None, _HANDLERS,
-            guard="no_pending_extension", requires=("days", "reason"),
-            description="Ask for an extension (延期); validate the days with workflows.clock.validate_extension.",
+            "request_extension",
+            review_states,
+            None,
+            _HANDLERS,
+            guard="no_pending_extension",
+            requires=("days", "reason"),
+            description="Ask for an extension (延期); check it with workflows.clock.validate_extension.",
         ),
         transition(
-            "approve_extension", review_states, None, approvers,
-            guard="has_pending_extension", clock="extend",
+            "approve_extension",
+            review_states,
+            None,
+            approvers,
+            guard="has_pending_extension",
+            clock="extend",
             description="Approve the pending extension: both due dates move by its days; tell the applicant.",
         ),
         transition(
-            "reject_extension", review_states, None, approvers,
+            "reject_extension",
+            review_states,
+            None,
+            approvers,
             guard="has_pending_extension",
             description="Reject the pending extension.",
         ),
     ]
 
 
-def decision_and_exits(
-    review_states: Sequence[str], decision_states: Sequence[str]
-) -> list[TransitionSpec]:
+def decision_and_exits(review_states: Sequence[str], decision_states: Sequence[str]) -> list[TransitionSpec]:
     """Decision, delivery, closing, withdrawal and termination."""
     pending = (*RECEPTION_STATES, *review_states)
     return [
         transition(
-            "grant", decision_states, "granted", "dept_head", clock="stop",
+            "grant",
+            decision_states,
+            "granted",
+            "dept_head",
+            clock="stop",
             guard=("no_open_pause", "no_gaps_outstanding"),
             description="Grant (准予许可); the decision clock stops and delivery is due in 10 working days.",
         ),
         transition(
-            "deny", decision_states, "denied", "dept_head", clock="stop", guard="no_open_pause",
+            "deny",
+            decision_states,
+            "denied",
+            "dept_head",
+            clock="stop",
+            guard="no_open_pause",
             requires="reason",
             description="Deny (不予许可) with reasons and remedies; a denial without reasons is a red card.",
         ),
         transition(
-            "deliver", "granted", "delivered", "clerk",
+            "deliver",
+            "granted",
+            "delivered",
+            "clerk",
             description="Certificate delivered (送达) to the applicant.",
         ),
         transition(
-            "close", ("delivered", "denied"), "closed", ("clerk", "system"),
+            "close",
+            ("delivered", "denied"),
+            "closed",
+            ("clerk", "system"),
             description="Close the case (办结); it can now be rated (好差评).",
         ),
         transition(
-            "withdraw", pending, "withdrawn", ("applicant", "clerk"), clock="stop",
-            description="Withdrawn by the applicant (撤回), or by a clerk on the applicant's written request.",
+            "withdraw",
+            pending,
+            "withdrawn",
+            ("applicant", "clerk"),
+            clock="stop",
+            description="Withdrawn by the applicant (撤回), or by a clerk on the applicant's request.",
         ),
         transition(
-            "terminate", pending, "terminated", ("dept_head", "manager", "system"), clock="stop",
+            "terminate",
+            pending,
+            "terminated",
+            ("dept_head", "manager", "system"),
+            clock="stop",
             requires="reason",
-            description="Terminate (终止), e.g. the gap materials never arrived or the applicant died/dissolved.",
+            description="Terminate (终止), e.g. the gap materials never arrived.",
         ),
     ]
