@@ -6,6 +6,8 @@ document is in sync).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from workflows.definitions.base import WorkflowDefinition
 
 __all__ = ["GENERATED_BEGIN", "GENERATED_END", "mermaid", "reference_markdown", "transition_table"]
@@ -69,12 +71,15 @@ def transition_table(definition: WorkflowDefinition) -> str:
     return "\n".join(rows) + "\n"
 
 
-def reference_markdown(definitions: list[WorkflowDefinition] | None = None) -> str:
-    """The generated per-definition reference (states, transitions, diagram) for docs/WORKFLOWS.md."""
-    if definitions is None:
-        from workflows.registry import all_definitions
+def reference_markdown(definitions: Sequence[WorkflowDefinition] | None = None) -> str:
+    """The generated per-definition reference (states, transitions, diagram) for docs/WORKFLOWS.md.
 
-        definitions = all_definitions()
+    Defaults to the built-in definitions (:data:`workflows.definitions.BUILTIN_DEFINITIONS`), in their order.
+    """
+    if definitions is None:
+        from workflows.definitions import BUILTIN_DEFINITIONS
+
+        definitions = BUILTIN_DEFINITIONS
     parts = [GENERATED_BEGIN, ""]
     for d in definitions:
         states = ", ".join(
@@ -90,8 +95,12 @@ def reference_markdown(definitions: list[WorkflowDefinition] | None = None) -> s
             "",
             f"States: {states}.",
             "",
-            f"Extension policy: at most {d.extension_policy.max_count} extension(s), "
-            f"{d.extension_policy.max_days} working days in total.",
+            (
+                f"Extension policy: at most {d.extension_policy.max_count} extension(s), "
+                f"{d.extension_policy.max_days} working days in total."
+                if d.extension_policy.max_count
+                else "Extension policy: no extensions."
+            ),
             "",
             transition_table(d),
             "```mermaid",
