@@ -14,10 +14,36 @@ from .catalogue import (
     item_departments,
     item_windows,
 )
+from .calendar import CalendarDay, CalendarSource, CalendarYear
+from .case import (
+    ApplicantKind,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseExtension,
+    CasePause,
+    CaseStep,
+    ExtensionStatus,
+    ProcedureType,
+    StepStatus,
+)
 from .organisation import Department, Window, user_windows
 from .user import Role, User
 
 __all__ = [
+    "ApplicantKind",
+    "CalendarDay",
+    "CalendarSource",
+    "CalendarYear",
+    "Case",
+    "CaseCounter",
+    "CaseEvent",
+    "CaseExtension",
+    "CasePause",
+    "CaseStep",
+    "ExtensionStatus",
+    "ProcedureType",
+    "StepStatus",
     "DEFAULT_WORKFLOW",
     "WORKFLOW_KEYS",
     "AcceptancePeriod",

@@ -1,0 +1,217 @@
+"""The centre's working-day calendar (from the database) and the due dates of cases.
+
+The calendar is the national schedule from ``chinese-calendar`` plus what the centre stores: days it marks
+off or worked (local closures, next year's schedule once published) and the years it declares published.
+It is built once per change (a cheap stamp query tells) and shared; working-day arithmetic is a lookup.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from workflows.clock import (
+    Extension,
+    Pause,
+    WorkCalendar,
+    compute_due_dates,
+    default_calendar,
+    due_date,
+)
+
+from ..extensions import db
+from ..models import (
+    CalendarDay,
+    CalendarSource,
+    CalendarYear,
+    Case,
+    CaseExtension,
+    CasePause,
+    CaseStep,
+    ExtensionStatus,
+    StepStatus,
+    utcnow,
+)
+
+_lock = threading.Lock()
+_cached: tuple[tuple, WorkCalendar] | None = None
+
+
+def local_now() -> datetime:
+    """Now in the centre's time zone (deadlines are counted in local working days)."""
+    tz = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    return utcnow().astimezone(ZoneInfo(tz))
+
+
+def local_today() -> date:
+    return local_now().date()
+
+
+def _stamp() -> tuple:
+    days = db.session.execute(sa.select(sa.func.count(), sa.func.max(CalendarDay.updated_at))).one()
+    years = db.session.execute(sa.select(sa.func.count(), sa.func.max(CalendarYear.updated_at))).one()
+    return (db.engine.url.render_as_string(), *days, *years)
+
+
+def work_calendar() -> WorkCalendar:
+    """The calendar in force: the package's schedule overridden by the stored days and published years."""
+    global _cached
+    stamp = _stamp()
+    cached = _cached
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with _lock:
+        rows = db.session.execute(sa.select(CalendarDay.day, CalendarDay.is_workday).order_by(CalendarDay.day))
+        years = db.session.scalars(sa.select(CalendarYear.year)).all()
+        calendar = default_calendar().with_overrides([(d, w) for d, w in rows]).with_published_years(years)
+        _cached = (stamp, calendar)
+    return calendar
+
+
+def seed_calendar_from_package(first_year: int | None = None) -> int:
+    """Store the package's holidays and make-up workdays (from ``first_year``) and mark those years published.
+
+    Idempotent: days the centre already stored (any source) are kept. Returns the number of days added.
+    """
+    from chinese_calendar import constants
+
+    first_year = first_year or local_today().year - 2
+    existing = set(db.session.scalars(sa.select(CalendarDay.day)))
+    rows = [
+        {"day": d, "is_workday": worked, "note": name or "", "source": CalendarSource.PACKAGE}
+        for table, worked in ((constants.holidays, False), (constants.workdays, True))
+        for d, name in table.items()
+        if d.year >= first_year and d not in existing
+    ]
+    now = utcnow()
+    for row in rows:
+        row.update(created_at=now, updated_at=now)
+    if rows:
+        db.session.execute(sa.insert(CalendarDay), rows)
+    years = {d.year for d in constants.holidays if d.year >= first_year}
+    known = set(db.session.scalars(sa.select(CalendarYear.year)))
+    for year in sorted(years - known):
+        db.session.add(CalendarYear(year=year, source=CalendarSource.PACKAGE))
+    db.session.flush()
+    return len(rows)
+
+
+def set_calendar_day(day: date, is_workday: bool, note: str = "", *, today: date | None = None) -> int:
+    """Mark ``day`` worked or off (a local closure, a published make-up day) and recompute open deadlines.
+
+    Returns the number of open cases whose due dates were recomputed.
+    """
+    row = db.session.get(CalendarDay, day)
+    if row is None:
+        db.session.add(CalendarDay(day=day, is_workday=is_workday, note=note, source=CalendarSource.LOCAL))
+    else:
+        row.is_workday, row.note, row.source = is_workday, note, CalendarSource.LOCAL
+    db.session.flush()
+    return recompute_open_deadlines(today=today)
+
+
+def publish_year(year: int, *, today: date | None = None) -> int:
+    """Declare ``year``'s schedule complete (enter its days first); deadlines in it stop being provisional."""
+    if db.session.get(CalendarYear, year) is None:
+        db.session.add(CalendarYear(year=year, source=CalendarSource.PUBLISHED))
+        db.session.flush()
+    return recompute_open_deadlines(today=today)
+
+
+def missing_years(through: date) -> list[int]:
+    """Unpublished years from this year through ``through`` (for the admin's warning)."""
+    return work_calendar().missing_years(through, since=local_today())
+
+
+# -- case deadlines ------------------------------------------------------------------------------------------
+
+
+def _case_due(case_start: date, promised: int, statutory: int, pauses: list[Pause], extensions: list[Extension],
+              calendar: WorkCalendar, today: date) -> tuple[date, date, bool]:
+    dates = compute_due_dates(case_start, promised, statutory, calendar, pauses=pauses, extensions=extensions,
+                              as_of=today)
+    return dates.promised, dates.statutory, dates.provisional
+
+
+def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCalendar | None = None) -> None:
+    """Recompute the case's and its pending steps' due dates from its clock start, pauses and extensions."""
+    today = today or local_today()
+    calendar = calendar or work_calendar()
+    if case.clock_start_on is None:
+        case.due_promised = case.due_statutory = None
+        case.due_provisional = False
+        return
+    pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses]
+    extensions = [Extension(e.days) for e in case.extensions if e.status == ExtensionStatus.APPROVED]
+    case.due_promised, case.due_statutory, case.due_provisional = _case_due(
+        case.clock_start_on, case.promised_limit_days, case.statutory_limit_days, pauses, extensions, calendar,
+        today,
+    )
+    for step in case.steps:
+        if step.status == StepStatus.PENDING:
+            step.due_on = due_date(step.started_on, step.limit_days, calendar, pauses=pauses, as_of=today)
+
+
+def recompute_open_deadlines(*, today: date | None = None) -> int:
+    """Recompute the due dates of every open case with a running clock (after a calendar change).
+
+    Set-based: three queries load the clocks, pauses and approved extensions; the dates are computed by
+    lookup and written back in one executemany. Returns the number of cases recomputed.
+    """
+    today = today or local_today()
+    calendar = work_calendar()
+    clocks = db.session.execute(
+        sa.select(Case.id, Case.clock_start_on, Case.promised_limit_days, Case.statutory_limit_days).where(
+            Case.in_progress, Case.clock_start_on.is_not(None)
+        )
+    ).all()
+    if not clocks:
+        return 0
+    open_ids = sa.select(Case.id).where(Case.in_progress, Case.clock_start_on.is_not(None)).scalar_subquery()
+    pauses: dict[int, list[Pause]] = {}
+    for case_id, start, end in db.session.execute(
+        sa.select(CasePause.case_id, CasePause.started_on, CasePause.ended_on).where(CasePause.case_id.in_(open_ids))
+    ):
+        pauses.setdefault(case_id, []).append(Pause(start, end))
+    extensions: dict[int, list[Extension]] = {}
+    for case_id, days in db.session.execute(
+        sa.select(CaseExtension.case_id, CaseExtension.days).where(
+            CaseExtension.case_id.in_(open_ids), CaseExtension.status == ExtensionStatus.APPROVED
+        )
+    ):
+        extensions.setdefault(case_id, []).append(Extension(days))
+    case_rows = []
+    for case_id, start, promised, statutory in clocks:
+        due_p, due_s, provisional = _case_due(
+            start, promised, statutory, pauses.get(case_id, []), extensions.get(case_id, []), calendar, today
+        )
+        case_rows.append({"b_id": case_id, "due_promised": due_p, "due_statutory": due_s,
+                          "due_provisional": provisional})
+    table = Case.__table__
+    db.session.execute(
+        table.update()
+        .where(table.c.id == sa.bindparam("b_id"))
+        .values(due_promised=sa.bindparam("due_promised"), due_statutory=sa.bindparam("due_statutory"),
+                due_provisional=sa.bindparam("due_provisional")),
+        case_rows,
+    )
+    step_rows = []
+    for step_id, case_id, started, limit in db.session.execute(
+        sa.select(CaseStep.id, CaseStep.case_id, CaseStep.started_on, CaseStep.limit_days).where(
+            CaseStep.case_id.in_(open_ids), CaseStep.status == StepStatus.PENDING
+        )
+    ):
+        due = due_date(started, limit, calendar, pauses=pauses.get(case_id, []), as_of=today)
+        step_rows.append({"b_id": step_id, "due_on": due})
+    if step_rows:
+        steps = CaseStep.__table__
+        db.session.execute(
+            steps.update().where(steps.c.id == sa.bindparam("b_id")).values(due_on=sa.bindparam("due_on")),
+            step_rows,
+        )
+    db.session.expire_all()
+    return len(case_rows)
