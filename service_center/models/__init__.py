@@ -1,19 +1,6 @@
 """SQLAlchemy models. Import from here so every table is registered before mappers configure."""
 
 from .base import utcnow
-from .catalogue import (
-    DEFAULT_WORKFLOW,
-    WORKFLOW_KEYS,
-    AcceptancePeriod,
-    CaseType,
-    Item,
-    ItemCategory,
-    ItemMaterial,
-    ItemStatus,
-    JoinRule,
-    item_departments,
-    item_windows,
-)
 from .calendar import CalendarDay, CalendarSource, CalendarYear
 from .case import (
     ApplicantKind,
@@ -26,6 +13,19 @@ from .case import (
     ExtensionStatus,
     ProcedureType,
     StepStatus,
+)
+from .catalogue import (
+    DEFAULT_WORKFLOW,
+    WORKFLOW_KEYS,
+    AcceptancePeriod,
+    CaseType,
+    Item,
+    ItemCategory,
+    ItemMaterial,
+    ItemStatus,
+    JoinRule,
+    item_departments,
+    item_windows,
 )
 from .organisation import Department, Window, user_windows
 from .user import Role, User

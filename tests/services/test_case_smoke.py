@@ -18,7 +18,8 @@ def test_committed_lifecycle(hall):
     cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
     cases.deliver(case, hall.actor("clerk"), when=at("2026-03-11"))
     cases.close_case(case, hall.actor("clerk"), when=at("2026-03-11"))
-    assert case.state == "closed" and not case.in_progress
+    assert case.state == "closed"
+    assert not case.in_progress
     assert [e.trigger for e in case.events] == ["receive", "accept", "start_review", "grant", "deliver", "close"]
 
 
@@ -28,7 +29,8 @@ def test_joint_fan_out_and_join(hall):
     assert case.state == "parallel_review"
     assert len(case.steps) == 3
     by_dept = {s.department_id: s for s in case.steps}
-    steps.record_step_decision(by_dept[hall.lead.id].id, hall.actor("reviewer"), "approve", "同意", when=at("2026-03-03"))
+    steps.record_step_decision(by_dept[hall.lead.id].id, hall.actor("reviewer"), "approve", "同意",
+                               when=at("2026-03-03"))
     steps.record_step_decision(by_dept[hall.other.id].id, hall.actor("other_reviewer"), "approve", "同意",
                                when=at("2026-03-03"))
     assert case.state == "parallel_review"
