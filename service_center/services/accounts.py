@@ -146,3 +146,36 @@ def change_password(user: User, password: str) -> None:
     user.failed_logins = 0
     user.locked_until = None
     db.session.flush()
+
+
+def update_user(
+    user: User,
+    *,
+    acting_user: User,
+    display_name: str,
+    role: Role,
+    department: Department | None,
+    windows: list[Window],
+    active: bool,
+) -> User:
+    """Change an account's name, role, scope and active flag.
+
+    An administrator cannot deactivate or demote their own account (the centre would lose its last way in).
+    Deactivating an account ends all of its sessions.
+    """
+    if user.id == acting_user.id:
+        if not active:
+            raise ServiceError(_("You cannot deactivate your own account."), field="active")
+        if role != Role.ADMIN and user.role == Role.ADMIN:
+            raise ServiceError(_("You cannot remove the administrator role from yourself."), field="role")
+    display_name = display_name.strip()
+    if not display_name:
+        raise ServiceError(_("The display name is required."), field="display_name")
+    apply_assignment(user, role=role, department=department, windows=windows)
+    user.display_name = display_name
+    was_active = user.active
+    user.active = active
+    if was_active and not active:
+        end_sessions(user)
+    db.session.flush()
+    return user

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
+from wtforms.fields.choices import SelectChoice
 
 from ...extensions import db
 from ...forms.organisation import WindowForm
@@ -47,7 +48,7 @@ def window_form(window_id: int | None = None):  # type: ignore[no-untyped-def]
         .where(sa.or_(Department.active.is_(True), Department.id == (window.department_id if window else None)))
         .order_by(Department.code)
     )
-    form.department_id.choices = [(d.id, f"{d.code} {d.name}") for d in departments]
+    form.department_id.choices = [SelectChoice(d.id, f"{d.code} {d.name}") for d in departments]
     if form.validate_on_submit():
         try:
             save_window(window, **{f: form[f].data for f in WINDOW_FIELDS})

@@ -1,0 +1,68 @@
+"""Forms for staff accounts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Regexp
+
+from ..labels import ROLE_LABELS
+from ..services.accounts import MIN_PASSWORD_LENGTH
+
+ROLE_CHOICES = [SelectChoice(role.value, text) for role, text in ROLE_LABELS.items()]
+
+
+class _AssignmentFields(FlaskForm):
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=50)])
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[DataRequired()])
+    department_id = SelectField(
+        _l("Department"),
+        coerce=int,
+        description=_l("Required for reviewers and department heads; a clerk's defaults to their first window's."),
+    )
+    window_ids = SelectMultipleField(
+        _l("Windows"), coerce=int, description=_l("The windows a clerk serves (at least one for clerks).")
+    )
+
+    def set_choices(self, departments: list, windows: list) -> None:
+        self.department_id.choices = [
+            SelectChoice(0, "—"),
+            *(SelectChoice(d.id, f"{d.code} {d.name}") for d in departments),
+        ]
+        self.window_ids.choices = [SelectChoice(w.id, f"{w.number} {w.name}") for w in windows]
+
+
+def _password_fields() -> tuple[PasswordField, PasswordField]:
+    return (
+        PasswordField(
+            _l("Password"),
+            validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+            description=_l("At least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+        ),
+        PasswordField(
+            _l("Repeat the password"),
+            validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+        ),
+    )
+
+
+class UserCreateForm(_AssignmentFields):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(),
+            Length(max=50),
+            Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, '.', '-' and '_' only.")),
+        ],
+    )
+    password, password_confirm = _password_fields()
+
+
+class UserEditForm(_AssignmentFields):
+    active = BooleanField(_l("Active (may sign in)"), default=True)
+
+
+class PasswordResetForm(FlaskForm):
+    password, password_confirm = _password_fields()
