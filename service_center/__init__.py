@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR, ProductionConfig, instance_secret
 
@@ -15,10 +15,12 @@ from .extensions import babel, csrf, db, login_manager, migrate
 def select_locale() -> str:
     """The user's chosen language (session), else the browser's preference among ours, else zh_CN."""
     languages = ("zh_CN", "en")
+    if not has_request_context():  # CLI commands, jobs and service tests
+        return "zh_CN"
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages, default="zh_CN") if request else "zh_CN"
+    return request.accept_languages.best_match(languages, default="zh_CN")
 
 
 def create_app(config_name: str | None = None, **overrides: object) -> Flask:
