@@ -1,0 +1,219 @@
+"""Catalogue import and export: CSV and XLSX, all-or-nothing import, every bad row reported, round trip."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import Workbook, load_workbook
+
+from service_center.extensions import db
+from service_center.models import CaseType, Item, ItemStatus, JoinRule
+from service_center.services.catalogue_io import (
+    COLUMNS,
+    ImportRejected,
+    export_csv,
+    export_xlsx,
+    import_catalogue,
+)
+
+
+@pytest.fixture
+def hall(make_department, make_window):
+    """Two departments (SJ, SC) with windows A01, A02 and B01."""
+    sj = make_department(code="SJ", name="市场监管局")
+    sc = make_department(code="SC", name="商务局")
+    make_window(sj, number="A01")
+    make_window(sj, number="A02")
+    make_window(sc, number="B01")
+    db.session.commit()
+    return {"SJ": sj, "SC": sc}
+
+
+def _rows(n: int, start: int = 1) -> list[dict[str, object]]:
+    rows = []
+    for i in range(start, start + n):
+        joint = i % 10 == 0
+        rows.append(
+            {
+                "code": f"SX-{i:04d}",
+                "name": f"事项{i}",
+                "category": "行政许可" if i % 2 else "public_service",
+                "department_code": "SJ",
+                "case_type": "联办件" if joint else ("承诺件" if i % 3 else "instant"),
+                "workflow_key": "",
+                "statutory_limit_days": 20,
+                "promised_limit_days": 5 if i % 3 else 0,
+                "fees": "不收费",
+                "legal_basis": "《中华人民共和国行政许可法》",
+                "conditions": "",
+                "materials": "*申请书;身份证复印件",
+                "window_numbers": "A01;A02",
+                "lead_department_code": "SJ" if joint else "",
+                "participating_department_codes": "SJ;SC" if joint else "",
+                "join_rule": "全部同意" if joint else "",
+                "acceptance_periods": "2026-03-01..2026-03-31" if i % 7 == 0 else "",
+            }
+        )
+    return rows
+
+
+def _csv(rows: list[dict[str, object]], columns=COLUMNS) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _xlsx(rows: list[dict[str, object]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(COLUMNS))
+    for row in rows:
+        sheet.append([row[c] for c in COLUMNS])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _count(**where) -> int:
+    query = sa.select(sa.func.count()).select_from(Item)
+    for key, value in where.items():
+        query = query.where(getattr(Item, key) == value)
+    return db.session.scalar(query)
+
+
+def test_import_of_a_good_csv_creates_every_item(app, hall):
+    started = time.perf_counter()
+    result = import_catalogue("catalogue.csv", _csv(_rows(250)))
+    db.session.commit()
+    elapsed = time.perf_counter() - started
+    assert len(result.created) == 250
+    assert _count(status=ItemStatus.PUBLISHED) == 250
+    joint = db.session.scalar(sa.select(Item).where(Item.code == "SX-0010"))
+    assert joint.case_type == CaseType.JOINT
+    assert joint.join_rule == JoinRule.ALL_APPROVE
+    assert joint.lead_department_id == hall["SJ"].id
+    assert {d.code for d in joint.participating_departments} == {"SJ", "SC"}
+    assert [w.number for w in joint.windows] == ["A01", "A02"]
+    assert [(m.name, m.is_key) for m in joint.materials] == [("申请书", True), ("身份证复印件", False)]
+    periodic = db.session.scalar(sa.select(Item).where(Item.code == "SX-0007"))
+    assert len(periodic.acceptance_periods) == 1
+    assert elapsed < 20
+
+
+def test_import_of_a_good_xlsx_creates_every_item(app, hall):
+    result = import_catalogue("catalogue.xlsx", _xlsx(_rows(220)))
+    db.session.commit()
+    assert len(result.created) == 220
+    assert _count(status=ItemStatus.PUBLISHED, version=1) == 220
+
+
+def test_chinese_headers_and_a_gbk_csv_are_accepted(app, hall):
+    aliases = {"code": "事项编码", "name": "事项名称", "category": "权力类型", "department_code": "部门编码",
+               "case_type": "办件类型", "statutory_limit_days": "法定时限", "promised_limit_days": "承诺时限",
+               "materials": "申请材料"}
+    text = ",".join(aliases.values()) + "\r\n" + "GBK-1,个体工商户登记,行政许可,SJ,即办件,1,0,*申请书\r\n"
+    result = import_catalogue("目录.csv", text.encode("gb18030"))
+    assert result.created == ["GBK-1"]
+
+
+def test_a_file_with_bad_rows_imports_nothing_and_reports_every_row(app, hall, make_item):
+    make_item(code="OLD-1", department=hall["SJ"])
+    db.session.commit()
+    rows = _rows(30)
+    rows[0]["category"] = "不存在的类型"  # row 2
+    rows[3]["promised_limit_days"] = 30  # row 5: promised > statutory
+    rows[5]["department_code"] = "XX"  # row 7
+    rows[6]["window_numbers"] = "A01;Z99"  # row 8
+    rows[9]["join_rule"] = ""  # row 11: joint without a join rule
+    rows[12]["statutory_limit_days"] = "二十"  # row 14
+    rows[15]["code"] = rows[14]["code"]  # row 17: duplicate code in the file
+    rows[16]["name"] = ""  # row 18
+    rows[17]["acceptance_periods"] = "2026-03-31..2026-03-01"  # row 19
+    with pytest.raises(ImportRejected) as rejected:
+        import_catalogue("bad.csv", _csv(rows))
+    db.session.rollback()
+    found = {(e.row, e.column) for e in rejected.value.errors}
+    assert found == {
+        (2, "category"),
+        (5, "promised_limit_days"),
+        (7, "department_code"),
+        (8, "window_numbers"),
+        (11, "join_rule"),
+        (14, "statutory_limit_days"),
+        (17, "code"),
+        (18, "name"),
+        (19, "acceptance_periods"),
+    }
+    messages = {(e.row, e.column): e.message for e in rejected.value.errors}
+    assert "Z99" in messages[(8, "window_numbers")]
+    assert "row 16" in messages[(17, "code")]
+    assert _count() == 1  # only the item that was there before
+
+
+def test_unknown_and_missing_columns_are_reported(app, hall):
+    text = "code,name,materails\r\nX-1,名称,*申请书\r\n"
+    with pytest.raises(ImportRejected) as rejected:
+        import_catalogue("bad.csv", text.encode())
+    columns = {e.column for e in rejected.value.errors}
+    assert "materails" in columns
+    assert {"category", "department_code", "case_type"} <= columns
+
+
+def test_unreadable_files_are_rejected(app, hall):
+    with pytest.raises(ImportRejected):
+        import_catalogue("broken.xlsx", b"PK\x03\x04 not really a zip")
+    with pytest.raises(ImportRejected):
+        import_catalogue("empty.csv", b"")
+
+
+def test_export_then_import_changes_nothing(app, hall):
+    import_catalogue("catalogue.csv", _csv(_rows(40)))
+    db.session.commit()
+    exported_csv = export_csv()
+    exported_xlsx = export_xlsx()
+    assert exported_csv.startswith(b"\xef\xbb\xbf")
+    for name, content in (("again.csv", exported_csv), ("again.xlsx", exported_xlsx)):
+        result = import_catalogue(name, content)
+        assert (len(result.created), len(result.revised), len(result.unchanged)) == (0, 0, 40)
+    assert _count() == 40
+
+
+def test_reimport_with_changes_revises_only_changed_items(app, hall):
+    import_catalogue("catalogue.csv", _csv(_rows(10)))
+    db.session.commit()
+    rows = _rows(12)
+    rows[0]["promised_limit_days"] = 3
+    rows[1]["materials"] = "*申请书"
+    result = import_catalogue("catalogue.csv", _csv(rows))
+    db.session.commit()
+    assert sorted(result.revised) == ["SX-0001", "SX-0002"]
+    assert sorted(result.created) == ["SX-0011", "SX-0012"]
+    assert len(result.unchanged) == 8
+    versions = db.session.execute(
+        sa.select(Item.version, Item.status).where(Item.code == "SX-0001").order_by(Item.version)
+    ).all()
+    assert versions == [(1, ItemStatus.SUPERSEDED), (2, ItemStatus.PUBLISHED)]
+    revised = db.session.scalar(sa.select(Item).where(Item.code == "SX-0002", Item.version == 2))
+    assert [m.name for m in revised.materials] == ["申请书"]
+
+
+def test_xlsx_export_has_one_row_per_published_item(app, hall, make_item):
+    make_item(department=hall["SJ"], name="=HYPERLINK(\"http://evil\")")
+    make_item(department=hall["SJ"], status=ItemStatus.DRAFT)
+    db.session.commit()
+    sheet = load_workbook(io.BytesIO(export_xlsx())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == COLUMNS
+    assert len(rows) == 2
+    assert rows[1][1].startswith("'=")  # text that looks like a formula is not a formula
+
+
+def test_template_has_headers_only(app):
+    text = export_csv(empty=True).decode("utf-8-sig")
+    assert text.strip() == ",".join(COLUMNS)
