@@ -57,7 +57,9 @@ def create_user_command(
 
 
 def register_cli(app: Flask) -> None:
+    from .calendar_cli import calendar_cli
     from .demo.cli import demo_command
 
+    app.cli.add_command(calendar_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

@@ -258,3 +258,6 @@ def login_as(client: FlaskClient, make_user: Callable[..., User]) -> Callable[..
         return user
 
     return do
+
+
+from tests.hall import hall  # noqa: E402,F401  (the hall fixture, for service, web and browser tests)

@@ -5,6 +5,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .admin import calendar as _admin_calendar  # noqa: F401  (registers the calendar routes on admin_bp)
     from .auth import bp as auth_bp
     from .main import bp as main_bp
 
