@@ -1,4 +1,4 @@
-"""The `hall` fixture: a lead department with a window and clerk, two more departments, reviewers and items of each kind."""
+"""The `hall` fixture: departments, a window with its clerk, reviewers, a head and one item per workflow kind."""
 
 from __future__ import annotations
 
