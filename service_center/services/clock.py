@@ -58,8 +58,14 @@ def _stamp() -> tuple:
 
 
 def work_calendar() -> WorkCalendar:
-    """The calendar in force: the package's schedule overridden by the stored days and published years."""
+    """The calendar in force: the package's schedule overridden by the stored days and published years.
+
+    Checked once per session (request or job): the session remembers it until a calendar change here.
+    """
     global _cached
+    remembered = db.session.info.get("work_calendar")
+    if remembered is not None:
+        return remembered
     stamp = _stamp()
     cached = _cached
     if cached is not None and cached[0] == stamp:
@@ -69,7 +75,12 @@ def work_calendar() -> WorkCalendar:
         years = db.session.scalars(sa.select(CalendarYear.year)).all()
         calendar = default_calendar().with_overrides([(d, w) for d, w in rows]).with_published_years(years)
         _cached = (stamp, calendar)
+    db.session.info["work_calendar"] = calendar
     return calendar
+
+
+def _forget_calendar() -> None:
+    db.session.info.pop("work_calendar", None)
 
 
 def seed_calendar_from_package(first_year: int | None = None) -> int:
@@ -97,6 +108,7 @@ def seed_calendar_from_package(first_year: int | None = None) -> int:
     for year in sorted(years - known):
         db.session.add(CalendarYear(year=year, source=CalendarSource.PACKAGE))
     db.session.flush()
+    _forget_calendar()
     return len(rows)
 
 
@@ -111,6 +123,7 @@ def set_calendar_day(day: date, is_workday: bool, note: str = "", *, today: date
     else:
         row.is_workday, row.note, row.source = is_workday, note, CalendarSource.LOCAL
     db.session.flush()
+    _forget_calendar()
     return recompute_open_deadlines(today=today)
 
 
@@ -119,6 +132,7 @@ def publish_year(year: int, *, today: date | None = None) -> int:
     if db.session.get(CalendarYear, year) is None:
         db.session.add(CalendarYear(year=year, source=CalendarSource.PUBLISHED))
         db.session.flush()
+        _forget_calendar()
     return recompute_open_deadlines(today=today)
 
 
