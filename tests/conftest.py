@@ -64,13 +64,38 @@ def postgres_available(url: str = POSTGRES_URL) -> bool:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
-    """The PostgreSQL URL, or a skip (an error under REQUIRE_POSTGRES=1) when the server is unreachable."""
+def postgres_server_url() -> str:
+    """The configured PostgreSQL URL, or a skip (an error under REQUIRE_POSTGRES=1) when it is unreachable."""
     if not postgres_available():
         if REQUIRE_POSTGRES:
             pytest.fail(f"REQUIRE_POSTGRES=1 but PostgreSQL is unreachable at {POSTGRES_URL}")
         pytest.skip("PostgreSQL unreachable (set REQUIRE_POSTGRES=1 to make this an error)")
     return POSTGRES_URL
+
+
+def scratch_postgres_database(server_url: str, suffix: str) -> Iterator[str]:
+    """Create a database of this test run's own next to the configured one and drop it afterwards.
+
+    Test runs on one machine (several developers, CI) then never truncate each other's tables.
+    """
+    url = sa.make_url(server_url)
+    name = f"{url.database}_{suffix}_{os.getpid()}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """A PostgreSQL database for this test run only."""
+    yield from scratch_postgres_database(postgres_server_url, "sc")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

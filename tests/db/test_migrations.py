@@ -13,21 +13,13 @@ from flask_migrate import downgrade, upgrade
 
 from service_center import create_app
 from service_center.extensions import db
-from tests.conftest import BACKENDS
-
-MIGRATIONS_DB = "sc_test_migrations"
+from tests.conftest import BACKENDS, scratch_postgres_database
 
 
-def _postgres_scratch_url(base_url: str) -> str:
-    """A scratch database next to the test database, created when missing."""
-    url = sa.make_url(base_url)
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": MIGRATIONS_DB})
-        if not exists:
-            conn.exec_driver_sql(f"CREATE DATABASE {MIGRATIONS_DB}")
-    admin.dispose()
-    return url.set(database=MIGRATIONS_DB).render_as_string(hide_password=False)
+@pytest.fixture(scope="module")
+def migrations_postgres_url(postgres_server_url: str) -> Iterator[str]:
+    """An empty PostgreSQL database of this run's own for the migrations."""
+    yield from scratch_postgres_database(postgres_server_url, "mig")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -36,7 +28,7 @@ def empty_app(request: pytest.FixtureRequest, tmp_path) -> Iterator[Flask]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
     else:
-        url = _postgres_scratch_url(request.getfixturevalue("postgres_url"))
+        url = request.getfixturevalue("migrations_postgres_url")
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         with db.engine.begin() as conn:  # start from nothing
