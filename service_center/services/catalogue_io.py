@@ -23,6 +23,7 @@ from ..models import CaseType, Department, Item, ItemCategory, ItemStatus, JoinR
 from . import ServiceError
 from .catalogue import (
     DISCLOSURE_WORKFLOW,
+    MAX_LIMIT_DAYS,
     ItemData,
     Lookups,
     _flush_or_conflict,
@@ -444,29 +445,36 @@ def parse_catalogue(
             problem("acceptance_periods", str(error))
         workflow_key = values.get("workflow_key", "")
         workflow_key = WORKFLOW_ALIASES.get(workflow_key, workflow_key.lower())
+        # The cross-field checks run even when some cells are bad (with neutral stand-ins for those cells),
+        # so one upload reports every problem of the row; stand-in problems are not reported twice.
+        data = ItemData(
+            name=values.get("name", ""),
+            category=category or ItemCategory.OTHER,
+            department_id=department.id if department else -1,
+            case_type=case_type or CaseType.COMMITTED,
+            workflow_key=workflow_key,
+            statutory_limit_days=limits.get("statutory_limit_days", MAX_LIMIT_DAYS),
+            promised_limit_days=limits.get("promised_limit_days", 0),
+            fees=values.get("fees", ""),
+            legal_basis=values.get("legal_basis", ""),
+            conditions=values.get("conditions", ""),
+            lead_department_id=lead.id if lead else None,
+            join_rule=join_rule,
+            participating_department_ids=frozenset(departments[c].id for c in participating if c in departments),
+            window_ids=frozenset(windows[n].id for n in numbers if n in windows),
+            materials=materials,
+            acceptance_periods=periods,
+        ).normalized()
+        reported = {e.column for e in row_errors}
+        if case_type is None:
+            reported |= {"workflow_key", "lead_department_code", "participating_department_codes", "join_rule"}
+        for field_name, message in check_item_data(data, by_id, windows_by_id):
+            column = _FIELD_COLUMNS.get(field_name, field_name)
+            if column not in reported:
+                reported.add(column)
+                problem(column, message)
         if not row_errors:
-            data = ItemData(
-                name=values["name"],
-                category=category,
-                department_id=department.id,
-                case_type=case_type,
-                workflow_key=workflow_key,
-                statutory_limit_days=limits["statutory_limit_days"],
-                promised_limit_days=limits["promised_limit_days"],
-                fees=values.get("fees", ""),
-                legal_basis=values.get("legal_basis", ""),
-                conditions=values.get("conditions", ""),
-                lead_department_id=lead.id if lead else None,
-                join_rule=join_rule,
-                participating_department_ids=frozenset(departments[c].id for c in participating),
-                window_ids=frozenset(windows[n].id for n in numbers),
-                materials=materials,
-                acceptance_periods=periods,
-            ).normalized()
-            for field_name, message in check_item_data(data, by_id, windows_by_id):
-                problem(_FIELD_COLUMNS.get(field_name, field_name), message)
-            if not row_errors:
-                parsed.append((number, code, data))
+            parsed.append((number, code, data))
         errors.extend(row_errors)
     if not parsed and not errors:
         errors.append(RowError(0, "", _("The file has no items.")))

@@ -21,4 +21,4 @@ def _admins_only():  # type: ignore[no-untyped-def]
     return None
 
 
-from . import departments  # noqa: E402,F401  (routes register on bp)
+from . import departments, items, users, windows  # noqa: E402,F401  (routes register on bp)
