@@ -357,11 +357,16 @@ def _supersede_and_copy(changes: list[tuple[Item, ItemData]], lookups: Lookups, 
 
 
 def save_item(item: Item | None, data: ItemData, *, code: str = "") -> Item:
-    """The editor's save: create a draft, change a draft in place, or revise a published item."""
+    """The editor's save: create a draft, change a draft in place, or revise a published item.
+
+    Saving a published item without any change returns it as it is (no new version).
+    """
     if item is None:
         return create_item(code, data)
     if item.status == ItemStatus.DRAFT:
         return update_draft(item, data)
+    if item.status == ItemStatus.PUBLISHED and ItemData.of(item) == data.normalized():
+        return item
     return revise_item(item, data)
 
 

@@ -186,3 +186,28 @@ def test_parse_materials_and_periods():
         parse_periods("2026-02-01")
     with pytest.raises(ValueError, match="ends before"):
         parse_periods("2026-02-01..2026-01-01")
+
+
+def test_publishing_over_another_published_version_is_a_conflict_not_a_500(app, make_department, make_item):
+    department = make_department()
+    make_item(code="DUP-1", department=department)
+    stray = make_item(code="DUP-1", version=2, status=ItemStatus.DRAFT, department=department)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        publish_item(stray)
+    db.session.rollback()
+    assert _count_published("DUP-1") == 1
+
+
+def test_saving_a_published_item_unchanged_makes_no_version(app, make_department, make_item):
+    department = make_department()
+    item = make_item(department=department)
+    assert save_item(item, ItemData.of(item)) is item
+    assert item.status == ItemStatus.PUBLISHED
+    assert len(item_history(item.code)) == 1
+
+
+def _count_published(code: str) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Item).where(Item.code == code, Item.status == ItemStatus.PUBLISHED)
+    )

@@ -261,3 +261,12 @@ def test_import_without_a_file_is_400(client, login_as):
     login_as(Role.ADMIN)
     response = client.post("/admin/items/import", data={"csrf_token": _token(client, "/admin/items/import")})
     assert response.status_code == 400
+
+
+def test_an_oversized_upload_is_refused(app, client, login_as, monkeypatch):
+    login_as(Role.ADMIN)
+    token = _token(client, "/admin/items/import")
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024)
+    response = _upload(client, "big.csv", b"x" * 4096, token=token)
+    assert response.status_code == 413
+    assert _count() == 0

@@ -111,7 +111,9 @@ def item_form(item_id: int | None = None):  # type: ignore[no-untyped-def]
             target.errors.append(error.message)
         else:
             db.session.commit()
-            if item is not None and saved.id != item.id:
+            if item is not None and saved is item and item.status == ItemStatus.PUBLISHED:
+                flash(_("Nothing was changed; no new version was made."), "info")
+            elif item is not None and saved.id != item.id:
                 flash(_("Saved as version %(version)d; the previous version is superseded.", version=saved.version),
                       "success")
             else:
