@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 
 from workflows import (
     GuardFailed,
@@ -30,6 +31,7 @@ from workflows.clock import (
     ExtensionNotAllowed,
     deemed_acceptance_date,
     delivery_due,
+    due_date,
     validate_extension,
 )
 from workflows.engine import Fired, definition_of
@@ -167,6 +169,19 @@ def _now(when: datetime | None) -> datetime:
     return when or local_now()
 
 
+def flush() -> None:
+    """Flush the session; a lost update (another transaction changed the row first) becomes :class:`Conflict`.
+
+    The rows carry ``lock_version`` (``version_id_col``): an UPDATE that matches no row means somebody else
+    committed a change since this transaction read the case or step.
+    """
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise Conflict(_("Somebody else changed this case first. Reload it and try again; nothing was changed.")) \
+            from exc
+
+
 def perform(
     case: Case,
     trigger: str,
@@ -295,7 +310,7 @@ def receive_application(
                   from_state="", to_state=case.state, data={"item_version": item.version})
     )
     refresh_due_dates(case, today=today, calendar=calendar)
-    db.session.flush()
+    flush()
     return case
 
 
@@ -328,7 +343,7 @@ def request_supplement(case: Case, actor: Actor, missing_materials: Sequence[str
     if case.workflow_key == "disclosure":
         case.clock_start_on = None  # the count restarts when the supplement arrives
     refresh_due_dates(case, today=now.date())
-    db.session.flush()
+    flush()
     return case
 
 
@@ -340,7 +355,7 @@ def record_supplement(case: Case, actor: Actor, *, comment: str = "", when: date
     case.outstanding_materials = []
     _start_clock(case, now.date())
     _hand_over(case, actor, now)
-    db.session.flush()
+    flush()
     return case
 
 
@@ -374,7 +389,7 @@ def accept(case: Case, actor: Actor, *, comment: str = "", departments: Sequence
     perform(case, "accept", actor, when=now, comment=comment, expected_version=expected_version)
     _start_clock(case, now.date())
     _hand_over(case, actor, now, departments)
-    db.session.flush()
+    flush()
     return case
 
 
@@ -389,7 +404,7 @@ def deem_accepted(case: Case, *, when: datetime | None = None) -> Case:
             data={"deemed": True})
     _start_clock(case, case.received_on)
     _hand_over(case, SYSTEM, now)
-    db.session.flush()
+    flush()
     return case
 
 
@@ -432,19 +447,20 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
     if key_missing:
         raise ServiceError(_("Key materials cannot be missing: %(names)s.", names="、".join(key_missing)),
                            field="missing_materials")
-    perform(case, "accept_with_gaps", actor, when=now, comment=comment, expected_version=expected_version,
-            context={"missing_materials": missing}, data={"missing_materials": missing})
-    case.outstanding_materials = missing
-    _start_clock(case, now.date())
-    limit = case.due_promised
-    if gaps_due is not None and limit is not None and gaps_due > limit:
+    # Checked before anything changes: the promised date the clock would give if accepted today.
+    limit = due_date(now.date(), case.promised_limit_days, work_calendar())
+    if gaps_due is not None and gaps_due > limit:
         raise ServiceError(_("The gap materials must be due by the promised date %(day)s.", day=limit.isoformat()),
                            field="gaps_due")
     if gaps_due is not None and gaps_due < now.date():
         raise ServiceError(_("The due date for the gap materials is in the past."), field="gaps_due")
-    case.due_gaps = gaps_due or limit
+    perform(case, "accept_with_gaps", actor, when=now, comment=comment, expected_version=expected_version,
+            context={"missing_materials": missing}, data={"missing_materials": missing})
+    case.outstanding_materials = missing
+    _start_clock(case, now.date())
+    case.due_gaps = gaps_due or case.due_promised
     _hand_over(case, actor, now)
-    db.session.flush()
+    flush()
     return case
 
 
@@ -457,7 +473,7 @@ def record_gap_materials(case: Case, actor: Actor, *, comment: str = "", when: d
     case.outstanding_materials = []
     case.due_gaps = None
     _hand_over(case, actor, now)
-    db.session.flush()
+    flush()
     return case
 
 
@@ -476,7 +492,7 @@ def _end(case: Case, day: date, outcome: str, reason: str = "") -> None:
     case.outcome_reason = reason.strip()
     if not case.in_progress:
         case.closed_on = day
-    db.session.flush()
+    flush()
 
 
 # -- pauses and extensions ---------------------------------------------------------------------------------------
@@ -516,7 +532,7 @@ def start_special_procedure(case: Case, actor: Actor, procedure_type: ProcedureT
                       applicant_notified=applicant_notified)
     db.session.add(pause)
     refresh_due_dates(case, today=now.date())
-    db.session.flush()
+    flush()
     return pause
 
 
@@ -529,7 +545,7 @@ def end_special_procedure(case: Case, actor: Actor, *, comment: str = "", when: 
     pause = next(p for p in case.pauses if p.ended_on is None)
     pause.ended_on = max(now.date(), pause.started_on)
     refresh_due_dates(case, today=now.date())
-    db.session.flush()
+    flush()
     return pause
 
 
@@ -553,7 +569,7 @@ def request_extension(case: Case, actor: Actor, days: int, reason: str, *, when:
     extension = CaseExtension(case=case, days=days, reason=reason.strip(), requested_by_id=actor.user_id,
                               requested_on=now.date())
     db.session.add(extension)
-    db.session.flush()
+    flush()
     return extension
 
 
@@ -568,7 +584,7 @@ def decide_extension(case: Case, actor: Actor, approve: bool, *, comment: str = 
     extension.decided_by_id = actor.user_id
     extension.decided_on = now.date()
     refresh_due_dates(case, today=now.date())
-    db.session.flush()
+    flush()
     return extension
 
 
@@ -584,7 +600,7 @@ def forward(case: Case, actor: Actor, opinion: str, *, when: datetime | None = N
             expected_version: int | None = None) -> Case:
     """Forward (上报) a reviewed case to the upper level with the lower level's opinion."""
     perform(case, "forward", actor, when=when, comment=opinion, expected_version=expected_version)
-    db.session.flush()
+    flush()
     return case
 
 
@@ -607,7 +623,7 @@ def decide(case: Case, actor: Actor, grant: bool, reason: str = "", *, when: dat
     case.outcome_reason = reason.strip()
     if grant:
         case.due_delivery = delivery_due(now.date(), work_calendar())
-    db.session.flush()
+    flush()
     return case
 
 
@@ -617,7 +633,7 @@ def deliver(case: Case, actor: Actor, *, comment: str = "", when: datetime | Non
     now = _now(when)
     perform(case, "deliver", actor, when=now, comment=comment, expected_version=expected_version)
     case.delivered_on = now.date()
-    db.session.flush()
+    flush()
     return case
 
 
@@ -631,7 +647,7 @@ def close_case(case: Case, actor: Actor, *, comment: str = "", when: datetime | 
         case.decided_on = case.delivered_on = now.date()
         case.outcome = "granted"
     case.closed_on = now.date()
-    db.session.flush()
+    flush()
     return case
 
 

@@ -17,7 +17,7 @@ from workflows.clock import COMPLAINT_ACCEPT_DAYS, COMPLAINT_ANSWER_DAYS, RECTIF
 from ..extensions import db
 from ..models import Case, CaseEvent, Window
 from . import ServiceError
-from .cases import Actor, Applicant, Forbidden, _now, perform
+from .cases import Actor, Applicant, Forbidden, _now, flush, perform
 from .clock import refresh_due_dates
 from .numbers import new_query_code, next_case_number
 
@@ -52,7 +52,7 @@ def _new_case(key: str, *, number_kind: str, window: Window, parent: Case | None
     db.session.add(CaseEvent(case=case, at=now, actor_id=actor.user_id, actor_role=actor.role, trigger="receive",
                              from_state="", to_state=case.state, comment=content))
     refresh_due_dates(case, today=today)
-    db.session.flush()
+    flush()
     return case
 
 
@@ -77,7 +77,7 @@ def accept_complaint(case: Case, actor: Actor, *, comment: str = "", when: datet
     case.accepted_on = case.clock_start_on = now.date()
     case.promised_limit_days = case.statutory_limit_days = COMPLAINT_ANSWER_DAYS
     refresh_due_dates(case, today=now.date())
-    db.session.flush()
+    flush()
     return case
 
 
@@ -86,7 +86,7 @@ def reject_complaint(case: Case, actor: Actor, reason: str, *, when: datetime | 
     now = _now(when)
     perform(case, "reject", actor, when=now, comment=reason, context={"reason": reason.strip()})
     case.outcome, case.outcome_reason, case.closed_on = "rejected", reason.strip(), now.date()
-    db.session.flush()
+    flush()
     return case
 
 
@@ -96,7 +96,7 @@ def answer_complaint(case: Case, actor: Actor, answer: str, *, when: datetime | 
     perform(case, "answer", actor, when=now, comment=answer, context={"answer": answer.strip()})
     case.decided_on = now.date()
     case.outcome, case.outcome_reason = "answered", answer.strip()
-    db.session.flush()
+    flush()
     return case
 
 
@@ -123,5 +123,5 @@ def advance_rectification(task: Case, actor: Actor, trigger: str, note: str, *, 
         task.decided_on = now.date()
     if not task.in_progress:
         task.closed_on = now.date()
-    db.session.flush()
+    flush()
     return task

@@ -19,7 +19,7 @@ from ..auth import has_department_scope
 from ..extensions import db
 from ..models import Case, CaseStep, Department, Role, StepStatus
 from . import Conflict, NotFound, ServiceError
-from .cases import SYSTEM, Actor, Forbidden, _now, lock_case, perform
+from .cases import SYSTEM, Actor, Forbidden, _now, flush, lock_case, perform
 from .clock import refresh_due_dates
 
 STEP_DECISIONS = {
@@ -52,7 +52,7 @@ def fan_out(case: Case, *, departments: Sequence[int] | None = None, today: date
     ]
     db.session.add_all(steps)
     refresh_due_dates(case, today=today)
-    db.session.flush()
+    flush()
     return steps
 
 
@@ -91,12 +91,12 @@ def record_step_decision(step_id: int, actor: Actor, decision: str, opinion: str
     step.decided_by_id = user.id
     case.updated_at = now  # bumps the case's lock_version: a stale concurrent join fails
     _append_step_event(case, step, actor, now, decision)
-    db.session.flush()
+    flush()
     if case.parallel_steps_complete and "complete_parallel_review" in available_triggers(case, "system"):
         perform(case, "complete_parallel_review", SYSTEM, when=now,
                 data={"approved": sum(s.status == StepStatus.APPROVED for s in case.steps),
                       "rejected": sum(s.status == StepStatus.REJECTED for s in case.steps)})
-        db.session.flush()
+        flush()
     return step
 
 
@@ -128,5 +128,5 @@ def record_step_supplement(step_id: int, actor: Actor, *, when: datetime | None 
     step.decided_at = None
     _append_step_event(case, step, actor, now, "supplemented")
     refresh_due_dates(case, today=now.date())
-    db.session.flush()
+    flush()
     return step
