@@ -1,0 +1,167 @@
+"""Forms for the case pages: receiving an application, the action forms on a case, public tracking.
+
+Every action form carries the ``lock_version`` the case page was rendered with (optimistic locking) and is
+rendered with a prefix (the trigger), so several forms can share one page without clashing ids.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
+
+from ..case_labels import APPLICANT_KIND_LABELS, PROCEDURE_LABELS
+from ..models import ApplicantKind, ProcedureType
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (several choices at once)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+# -- receipt at the counter ---------------------------------------------------------------------------------------
+
+
+class ReceiveForm(FlaskForm):
+    """收件: the window, the item, the applicant."""
+
+    window = SelectField(_l("Window"), coerce=int, validators=[InputRequired()])
+    item = SelectField(_l("Item"), coerce=int, validators=[InputRequired(message=_l("Choose the item."))])
+    applicant_kind = SelectField(
+        _l("Applicant type"),
+        choices=[SelectChoice(k.value, APPLICANT_KIND_LABELS[k]) for k in ApplicantKind],
+        default=ApplicantKind.PERSON.value,
+    )
+    applicant_name = StringField(_l("Applicant name"), validators=[DataRequired(), Length(max=100)])
+    applicant_id_number = StringField(
+        _l("ID number / unified social credit code"),
+        validators=[Optional(), Length(max=40), Regexp(r"^[0-9A-Za-z-]+$", message=_l("Letters and digits only."))],
+    )
+    applicant_phone = StringField(
+        _l("Phone"), validators=[Optional(), Length(max=30), Regexp(r"^[0-9+() -]+$", message=_l("Digits only."))]
+    )
+    title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=300)])
+
+
+# -- actions on a case --------------------------------------------------------------------------------------------
+
+
+class ActionForm(FlaskForm):
+    """An action with an optional comment."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class ReasonForm(FlaskForm):
+    """An action that must record its reasons (refuse, deny, terminate, return, reject ...)."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    reason = TextAreaField(_l("Reasons"), validators=[DataRequired(message=_l("Give the reasons.")),
+                                                      Length(max=2000)])
+
+
+class OptionalReasonForm(FlaskForm):
+    """An action whose reason may be left out (withdrawal at the applicant's request)."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    reason = TextAreaField(_l("Reasons (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class NoteForm(FlaskForm):
+    """An action that records a required note (opinion, answer, call-back note, rectification measures)."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(message=_l("Write the note.")), Length(max=2000)])
+
+
+class AcceptForm(ActionForm):
+    """受理; for a joint case the participating departments can be adjusted."""
+
+    departments = SelectMultipleField(_l("Participating departments"), coerce=int, validators=[Optional()])
+
+
+class SupplementForm(ActionForm):
+    """一次性告知: every missing or defective material at once."""
+
+    missing_materials = MultiCheckboxField(_l("Missing or defective materials"), validators=[Optional()])
+    other_materials = TextAreaField(_l("Other missing materials (one per line)"),
+                                    validators=[Optional(), Length(max=2000)])
+
+
+class GapsForm(ActionForm):
+    """容缺受理: which non-key materials are missing, until when, and the signed commitment."""
+
+    missing_materials = MultiCheckboxField(_l("Missing non-key materials"), validators=[Optional()])
+    gaps_due = DateField(_l("Materials due by"), validators=[Optional()])
+    commitment_signed = BooleanField(_l("The applicant signed the commitment letter"))
+
+
+class ProcedureForm(FlaskForm):
+    """特别程序: the clock stops while it runs."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    procedure_type = SelectField(
+        _l("Procedure"), choices=[SelectChoice(p.value, PROCEDURE_LABELS[p]) for p in ProcedureType]
+    )
+    expected_days = IntegerField(_l("Expected working days"), default=0,
+                                 validators=[InputRequired(), NumberRange(min=0, max=365)])
+    reason = TextAreaField(_l("Reasons"), validators=[DataRequired(message=_l("Give the reasons.")),
+                                                      Length(max=2000)])
+
+
+class ExtensionForm(FlaskForm):
+    """延期: how many working days and why (the applicant is told)."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    days = IntegerField(_l("Working days"), validators=[InputRequired(), NumberRange(min=1, max=60)])
+    reason = TextAreaField(_l("Reasons"), validators=[DataRequired(message=_l("Give the reasons.")),
+                                                      Length(max=2000)])
+
+
+class AnswerTypeForm(ActionForm):
+    """The answer to an information-disclosure request."""
+
+    answer_type = SelectField(_l("Answer"), choices=[
+        SelectChoice("disclosed", _l("Disclosed")),
+        SelectChoice("partly_disclosed", _l("Partly disclosed")),
+        SelectChoice("not_disclosed", _l("Not disclosed")),
+        SelectChoice("not_held", _l("Information not held")),
+        SelectChoice("not_handled", _l("Not handled as a disclosure request")),
+    ])
+
+
+class StepDecisionForm(FlaskForm):
+    """A department's decision on its share of a parallel approval."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    decision = SelectField(_l("Decision"), choices=[
+        SelectChoice("approve", _l("Approve")),
+        SelectChoice("reject", _l("Reject")),
+        SelectChoice("return", _l("Return for supplement")),
+    ])
+    opinion = TextAreaField(_l("Opinion"), validators=[DataRequired(message=_l("Write the department's opinion.")),
+                                                       Length(max=2000)])
+
+
+# -- public tracking ----------------------------------------------------------------------------------------------
+
+
+class TrackForm(FlaskForm):
+    """Case number + query code, as printed on the receipt."""
+
+    number = StringField(_l("Case number"), validators=[DataRequired(), Length(max=40)])
+    query_code = StringField(_l("Query code"), validators=[DataRequired(), Length(max=16)])

@@ -1,0 +1,83 @@
+"""The case page: facts, parallel steps, pauses, extensions, history, and the forms for what the user may do."""
+
+from __future__ import annotations
+
+from flask import abort, render_template
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ...auth import STAFF_ROLES, roles_required
+from ...case_labels import EVENT_LABELS
+from ...extensions import db
+from ...forms.cases import StepDecisionForm
+from ...models import Case, CaseStep, Role, StepStatus, User
+from ...services.cases import actions_for, workflow_label
+from . import bp
+from .action_specs import build_form, spec_for
+from .notices import available_notices
+from .queries import Deadlines, in_scope
+
+
+def load_case_in_scope(case_id: int) -> Case:
+    """The case, or 404; 403 unless it is within the user's scope."""
+    case = db.get_or_404(Case, case_id)
+    if not in_scope(case, current_user):
+        abort(403)
+    return case
+
+
+def event_label(case: Case, trigger: str) -> str:
+    """A history entry's label: the workflow's trigger label, or the service layer's own events."""
+    if trigger in EVENT_LABELS:
+        return str(EVENT_LABELS[trigger])
+    return workflow_label(case, trigger)
+
+
+def decidable_steps(case: Case, user: User) -> list[CaseStep]:
+    """The pending parallel-review steps of the user's own department (reviewers and heads)."""
+    if user.role not in (Role.REVIEWER, Role.DEPT_HEAD) or case.state != "parallel_review":
+        return []
+    return [s for s in case.steps if s.status == StepStatus.PENDING and s.department_id == user.department_id]
+
+
+def step_form(step: CaseStep, *, bound: bool) -> StepDecisionForm:
+    form = StepDecisionForm(prefix=f"step{step.id}", **({} if bound else {"formdata": None}))
+    if not bound:
+        form.lock_version.data = step.lock_version
+    return form
+
+
+def render_case(case: Case, *, failed: tuple[str, FlaskForm] | None = None, status: int = 200):  # type: ignore[no-untyped-def]
+    """Render the case page; ``failed`` is the (key, bound form) of an action that was refused, shown with its
+    errors and input instead of a fresh form."""
+    failed_key, failed_form = failed if failed else (None, None)
+    actions = []
+    for trigger in actions_for(case, current_user):
+        spec = spec_for(case, trigger)
+        if spec is None:
+            continue
+        form = failed_form if trigger == failed_key else build_form(case, trigger, spec, bound=False)
+        actions.append({"trigger": trigger, "label": workflow_label(case, trigger), "spec": spec, "form": form})
+    steps = [
+        (step, failed_form if failed_key == f"step{step.id}" else step_form(step, bound=False))
+        for step in decidable_steps(case, current_user)
+    ]
+    deadlines = Deadlines.now()
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        actions=actions,
+        step_forms=steps,
+        events=list(reversed(case.events)),
+        event_label=lambda t: event_label(case, t),
+        state_label=lambda s: workflow_label(case, s) if s else "",
+        deadlines_now=deadlines,
+        notices=available_notices(case),
+        failed_key=failed_key,
+    ), status
+
+
+@bp.route("/cases/<int:case_id>")
+@roles_required(*STAFF_ROLES)
+def detail(case_id: int):  # type: ignore[no-untyped-def]
+    return render_case(load_case_in_scope(case_id))
