@@ -1,0 +1,89 @@
+"""A clerk receives and accepts an application in Chromium, prints the acceptance notice; the applicant tracks it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from service_center.extensions import db
+from service_center.models import Case
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, username: str) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_clerk_receives_accepts_prints_and_the_applicant_tracks(page, chromium_browser, live_server, hall):
+    db.session.commit()
+    sign_in(page, hall.clerk.username)
+
+    # The counter: find the item by typing part of its name, fill in the applicant.
+    page.click("nav a[href='/cases/receive']")
+    page.fill("#item-filter", hall.committed.name)
+    assert page.locator("#item option:not([hidden])").count() == 1
+    page.select_option("#item", str(hall.committed.id))
+    page.fill("input[name=applicant_name]", "欧阳娜娜")
+    page.fill("input[name=applicant_id_number]", "330102199001011234")
+    page.fill("input[name=applicant_phone]", "13800000000")
+    page.click("#receive-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    number = page.locator("#case-number").inner_text().strip()
+    query_code = page.locator("#query-code").inner_text().strip()
+    assert page.locator("#case-state").inner_text() == "已收件"
+
+    # Accept: the primary action is open on the case page.
+    page.click("button[name=submit-accept]")
+    page.wait_for_load_state()
+    assert page.locator("#case-state").inner_text() == "审查中"
+    assert page.locator(".flash-success").count() == 1
+    db.session.rollback()  # end the test thread's read snapshot: see the server's commits
+    case = db.session.scalar(sa.select(Case).where(Case.number == number))
+    assert case.state == "under_review"
+    assert case.window_id == hall.window.id
+    assert case.first_contact_id == hall.clerk.id
+    promised = case.due_promised
+    assert page.locator("#due-promised").inner_text().startswith(promised.isoformat())
+
+    # The acceptance notice.
+    page.click(f"a[href='/cases/{case.id}/notices/acceptance']")
+    page.wait_for_url(re.compile(r"/notices/acceptance$"))
+    assert page.locator("#notice-number").inner_text() == number
+    assert page.locator("#notice-query-code").inner_text() == query_code
+    assert page.locator("#notice-promised").inner_text() == f"{promised.year}年{promised.month}月{promised.day}日"
+    assert "(印章)" in page.locator(".seal").inner_text() or "(Seal)" in page.locator(".seal").inner_text()
+
+    # The applicant, without an account, tracks the case.
+    context = chromium_browser.new_context(base_url=live_server, locale="zh-CN")
+    try:
+        applicant = context.new_page()
+        applicant.goto("/track")
+        applicant.fill("input[name=number]", number)
+        applicant.fill("input[name=query_code]", query_code)
+        applicant.click("form button[type=submit]")
+        applicant.wait_for_load_state()
+        assert applicant.locator("#track-applicant").inner_text() == "欧**"
+        assert applicant.locator("#track-id-number").inner_text() == "330***********1234"
+        assert applicant.locator("#track-state").inner_text() == "审查中"
+        body = applicant.locator("body").inner_text()
+        assert "欧阳娜娜" not in body
+        assert hall.clerk.display_name not in body
+
+        # A wrong code: the same "not found" answer, the input kept.
+        applicant.goto("/track")
+        applicant.fill("input[name=number]", number)
+        applicant.fill("input[name=query_code]", "WRONG234")
+        applicant.click("form button[type=submit]")
+        applicant.wait_for_load_state()
+        assert applicant.locator("#track-not-found").is_visible()
+        assert applicant.input_value("input[name=number]") == number
+    finally:
+        context.close()
