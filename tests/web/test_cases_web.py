@@ -418,3 +418,45 @@ def test_case_pages_need_a_login(client, path):
     response = client.get(path)
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+# -- every kind renders, for every role in scope ----------------------------------------------------------------
+
+
+def test_joint_accept_with_chosen_departments(client, hall):
+    case = hall.receive(hall.joint)
+    sign_in(client, hall.clerk)
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'name="accept-departments"' in html
+    response = post_action(client, case, "accept", departments=[str(hall.lead.id), str(hall.third.id)])
+    assert response.status_code == 302
+    case = reload(case)
+    assert case.state == "parallel_review"
+    assert sorted(s.department_id for s in case.steps) == sorted([hall.lead.id, hall.third.id])
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_case_pages_render_for_every_kind_and_role(client, hall, make_user, lang):
+    from service_center.services import complaints
+
+    received = {key: hall.receive(getattr(hall, key)) for key in ("committed", "instant", "forwarded", "joint",
+                                                                    "disclosure")}
+    accepted = {key: hall.receive(getattr(hall, key)) for key in ("committed", "instant", "forwarded", "joint")}
+    for case in accepted.values():
+        cases.accept(case, hall.actor("clerk"))
+    complaint = complaints.receive_complaint(window=hall.window, complainant=Applicant("投诉人"), content="态度差",
+                                             actor=hall.actor("manager"))
+    supervisor = make_user(Role.SUPERVISOR)
+    admin = make_user(Role.ADMIN)
+    all_cases = [*received.values(), *accepted.values(), complaint]
+    for user in (hall.clerk, hall.reviewer, hall.head, hall.manager, supervisor, admin):
+        client.get(f"/lang/{lang}")
+        sign_in(client, user)
+        assert client.get("/").status_code == 200
+        listing = client.get("/cases")
+        assert listing.status_code == 200
+        for case in all_cases:
+            response = client.get(f"/cases/{case.id}")
+            assert response.status_code == 200, (user.role, case.workflow_key, case.state)
+            assert case.number in response.get_data(as_text=True)
+        client.post("/logout", data={"csrf_token": extract_csrf(listing.get_data(as_text=True))})

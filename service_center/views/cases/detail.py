@@ -58,6 +58,7 @@ def render_case(case: Case, *, failed: tuple[str, FlaskForm] | None = None, stat
             continue
         form = failed_form if trigger == failed_key else build_form(case, trigger, spec, bound=False)
         actions.append({"trigger": trigger, "label": workflow_label(case, trigger), "spec": spec, "form": form})
+    actions.sort(key=lambda a: (not a["spec"].primary, a["spec"].confirm))  # the usual next step first, ends last
     steps = [
         (step, failed_form if failed_key == f"step{step.id}" else step_form(step, bound=False))
         for step in decidable_steps(case, current_user)
