@@ -6,6 +6,7 @@ reached its tests are skipped, unless REQUIRE_POSTGRES=1 (as in .ci/run), which 
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Callable, Iterator
 from itertools import count
@@ -17,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service_center import create_app
+from service_center.database import reads_only
 from service_center.extensions import db
 from service_center.models import (
     CaseType,
@@ -128,10 +130,32 @@ def _wipe(app: Flask) -> None:
                 conn.exec_driver_sql(f'DELETE FROM "{table}"')  # noqa: S608 - table names from metadata
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests run as they do in production: in an application context of their own.
+
+    Each request therefore has its own database session, committed or rolled back by the view itself (a
+    view that forgets to commit loses its changes here too) and its own ``g``. Before a request the test's
+    own session commits what the test set up; afterwards it is expired, so the test reads what the request
+    left in the database.
+    """
+
+    def open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        db.session.commit()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            db.session.expire_all()
+
+
 @pytest.fixture
 def app(_session_app: Flask) -> Iterator[Flask]:
-    """The application with a pushed app context and empty tables; runs on SQLite and PostgreSQL."""
-    with _session_app.app_context():
+    """The application with a pushed app context and empty tables; runs on SQLite and PostgreSQL.
+
+    The test's own SQLite transactions begin DEFERRED, so its reads never hold the write lock that the
+    requests it makes (or the threads it starts) need.
+    """
+    _session_app.test_client_class = IsolatedClient
+    with _session_app.app_context(), reads_only():
         yield _session_app
         db.session.remove()
         _wipe(_session_app)
