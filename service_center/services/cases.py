@@ -53,6 +53,7 @@ from ..models import (
     StepStatus,
     User,
     Window,
+    utcnow,
 )
 from . import Conflict, ServiceError
 from .clock import local_now, refresh_due_dates, work_calendar
@@ -221,6 +222,10 @@ def perform(
             data=_jsonable(data or {}),
         )
     )
+    # Every action writes the case row (internal transitions too), so its lock_version is checked and bumped:
+    # a concurrent action on the same case fails here with Conflict instead of being lost.
+    case.updated_at = utcnow()
+    flush()
     return fired
 
 
