@@ -1,0 +1,26 @@
+"""Run every benchmark in one go: ``python -m benchmarks.run_all`` (what ``make bench`` calls).
+
+Environment: BENCH_CASES (default 300) lifecycles, BENCH_CLOCK_INPUTS (default 20000) deadline inputs,
+BENCH_DATABASE_URL for the scratch PostgreSQL database (default ``sc_bench`` on the local server; wiped).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+
+from benchmarks import bench_clock, bench_lifecycle
+
+
+def main() -> None:
+    print(f"python {platform.python_version()} on {platform.platform()}, {os.cpu_count()} CPUs")
+    print("\n== deadline computations (benchmarks/bench_clock.py) ==")
+    sys.argv = [sys.argv[0], os.environ.get("BENCH_CLOCK_INPUTS", "20000")]
+    bench_clock.main()
+    print("\n== joint lifecycles on PostgreSQL (benchmarks/bench_lifecycle.py) ==")
+    bench_lifecycle.main([os.environ.get("BENCH_CASES", "300")])
+
+
+if __name__ == "__main__":
+    main()
