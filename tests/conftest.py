@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import os
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from itertools import count
 from pathlib import Path
 
@@ -120,14 +121,13 @@ def _session_app(database_url: str) -> Iterator[Flask]:
 
 
 def _wipe(app: Flask) -> None:
-    """Empty every table (commits from concurrency tests included), keeping the schema."""
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    """Empty every table (commits from concurrency tests included), keeping the schema.
+
+    DELETE in dependency order: on tables this small it is much faster than TRUNCATE on PostgreSQL.
+    """
     with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-        else:
-            for table in tables:
-                conn.exec_driver_sql(f'DELETE FROM "{table}"')  # noqa: S608 - table names from metadata
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 class IsolatedClient(FlaskClient):
@@ -173,6 +173,14 @@ def backend(app: Flask) -> str:
 
 
 _seq = count(1)
+
+
+@lru_cache(maxsize=1)
+def _password_hash() -> str:
+    """PASSWORD hashed once: scrypt costs ~60 ms, and the factories make thousands of users."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD, method="scrypt")
 
 
 @pytest.fixture
@@ -223,8 +231,7 @@ def make_user(
 
     def make(role: Role = Role.CLERK, **fields: object) -> User:
         n = next(_seq)
-        user = User(username=f"user{n}", display_name=f"用户{n}", role=role)
-        user.set_password(PASSWORD)
+        user = User(username=f"user{n}", display_name=f"用户{n}", role=role, password_hash=_password_hash())
         if role == Role.CLERK and "windows" not in fields:
             window = make_window()
             user.windows = [window]
