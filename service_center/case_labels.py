@@ -28,6 +28,7 @@ PROCEDURE_LABELS = {
     ProcedureType.QUARANTINE: _l("Quarantine"),
     ProcedureType.APPRAISAL: _l("Appraisal"),
     ProcedureType.EXPERT_REVIEW: _l("Expert review"),
+    ProcedureType.CONSULTATION: _l("Third-party consultation"),
 }
 
 STEP_STATUS_LABELS = {

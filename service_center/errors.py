@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
-from .services import ServiceError
+from .services import Conflict, ServiceError
 
 
 def _wants_json() -> bool:
@@ -28,6 +30,12 @@ def init_app(app: Flask) -> None:
         if _wants_json():
             return jsonify(error={"code": "csrf", "message": exc.description}), 400
         return render_template("errors/error.html", error=exc), 400
+
+    @app.errorhandler(StaleDataError)
+    def _lost_update(_exc: StaleDataError):  # type: ignore[no-untyped-def]
+        # A concurrent request changed the same row first (lock_version); nothing of this request is kept.
+        return _service_error(Conflict(_("Somebody else changed this record first. Reload and try again; nothing "
+                                         "was changed.")))
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):  # type: ignore[no-untyped-def]

@@ -1,13 +1,29 @@
 """``flask demo``: seed a realistic demo hall (safe to run twice)."""
 
+import time
+
 import click
 from flask.cli import with_appcontext
 
 
 @click.command("demo")
+@click.option("--days", default=182, show_default=True, help="How many days of historical cases to generate.")
+@click.option("--cases/--no-cases", default=True, show_default=True, help="Generate the historical cases.")
 @with_appcontext
-def demo_command() -> None:
-    """Seed the demo centre: departments, windows, catalogue and users."""
+def demo_command(days: int, cases: bool) -> None:
+    """Seed the demo centre: departments, windows, catalogue, users, and six months of cases."""
+    from ..extensions import db
+    from ..services.clock import local_today
+    from .cases import seed_demo_cases
     from .seed import seed_demo
 
     seed_demo()
+    if not cases:
+        return
+    started = time.perf_counter()
+    created = seed_demo_cases(today=local_today(), days=days, echo=click.echo)
+    db.session.commit()
+    if created:
+        click.echo(f"Historical cases: {created} over the past {days} days ({time.perf_counter() - started:.0f} s).")
+    else:
+        click.echo("Historical cases already present, nothing added.")

@@ -57,8 +57,6 @@ def _staff(role: Role, prefix: str, names: dict[str, str]) -> tuple[DemoAccount,
     return tuple(DemoAccount(f"{prefix}_{code.lower()}", name, role, department=code) for code, name in names.items())
 
 
-_HEADS = {d.code: d.head_name for d in DEPARTMENTS}
-
 DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("admin", "系统管理员", Role.ADMIN),
     DemoAccount("manager", "王芳（中心管理）", Role.MANAGER, department=CENTRE_DEPARTMENT),
@@ -91,9 +89,18 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
             "SW": "宋佳（税务审批）",
             "YB": "谢涛（医保审批）",
             "BDC": "韩雪（不动产审核）",
+            "JT": "陈刚（交通审批）",
+            "MZ": "苏婷（民政审核）",
+            "JY": "方磊（教育审批）",
+            "WG": "蒋楠（文旅审批）",
+            "NY": "曹勇（农业审批）",
+            "SL": "彭波（水利审批）",
+            "YJ": "潘越（应急审批）",
+            "GJJ": "袁洁（公积金审核）",
         },
     ),
-    *_staff(Role.DEPT_HEAD, "head", {code: _HEADS[code] for code in ("SCJG", "GA", "RS", "ZJ", "ZR", "BDC")}),
+    # Every department has a head, so each item in the catalogue can be decided in the demo.
+    *_staff(Role.DEPT_HEAD, "head", {d.code: d.head_name for d in DEPARTMENTS if d.code != CENTRE_DEPARTMENT}),
 )
 
 

@@ -187,7 +187,7 @@ class CaseStep(db.Model):
 
 
 class ProcedureType(enum.StrEnum):
-    """Special procedures (特别程序, Art. 45) that stop the clock."""
+    """Special procedures (特别程序, Art. 45) that stop the clock, and the disclosure consultation."""
 
     HEARING = "hearing"  # 听证
     TENDERING = "tendering"  # 招标
@@ -197,6 +197,7 @@ class ProcedureType(enum.StrEnum):
     QUARANTINE = "quarantine"  # 检疫
     APPRAISAL = "appraisal"  # 鉴定
     EXPERT_REVIEW = "expert_review"  # 专家评审
+    CONSULTATION = "consultation"  # 征求第三方意见 (information-disclosure requests)
 
 
 class CasePause(db.Model):

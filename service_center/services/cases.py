@@ -656,6 +656,28 @@ def close_case(case: Case, actor: Actor, *, comment: str = "", when: datetime | 
     return case
 
 
+def answer_disclosure(case: Case, actor: Actor, answer_type: str, *, comment: str = "",
+                      when: datetime | None = None, expected_version: int | None = None) -> Case:
+    """Answer an information-disclosure request (答复): disclosed, partly, not disclosed, does not exist ..."""
+    now = _now(when)
+    perform(case, "answer", actor, when=now, comment=comment, expected_version=expected_version,
+            context={"answer_type": answer_type.strip()}, data={"answer_type": answer_type.strip()})
+    case.decided_on = now.date()
+    case.outcome = "answered"
+    case.outcome_reason = answer_type.strip()
+    flush()
+    return case
+
+
+def abandon_disclosure(case: Case, actor: Actor, *, comment: str = "", when: datetime | None = None,
+                       expected_version: int | None = None) -> Case:
+    """No supplement arrived in the time given: the request counts as abandoned (视为放弃申请)."""
+    now = _now(when)
+    perform(case, "abandon", actor, when=now, comment=comment, expected_version=expected_version)
+    _end(case, now.date(), "abandoned", comment)
+    return case
+
+
 def withdraw(case: Case, actor: Actor, reason: str = "", *, when: datetime | None = None,
              expected_version: int | None = None) -> Case:
     """Withdrawn by the applicant (撤回), or by a clerk on the applicant's written request."""

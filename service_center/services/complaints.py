@@ -70,10 +70,11 @@ def receive_complaint(*, window: Window, complainant: Applicant, content: str, a
                      limit=COMPLAINT_ACCEPT_DAYS, actor=actor, now=_now(when), content=content.strip())
 
 
-def accept_complaint(case: Case, actor: Actor, *, comment: str = "", when: datetime | None = None) -> Case:
+def accept_complaint(case: Case, actor: Actor, *, comment: str = "", when: datetime | None = None,
+                     expected_version: int | None = None) -> Case:
     """Accept the complaint; the answer is due within 10 working days from today."""
     now = _now(when)
-    perform(case, "accept", actor, when=now, comment=comment)
+    perform(case, "accept", actor, when=now, comment=comment, expected_version=expected_version)
     case.accepted_on = case.clock_start_on = now.date()
     case.promised_limit_days = case.statutory_limit_days = COMPLAINT_ANSWER_DAYS
     refresh_due_dates(case, today=now.date())
@@ -81,19 +82,23 @@ def accept_complaint(case: Case, actor: Actor, *, comment: str = "", when: datet
     return case
 
 
-def reject_complaint(case: Case, actor: Actor, reason: str, *, when: datetime | None = None) -> Case:
+def reject_complaint(case: Case, actor: Actor, reason: str, *, when: datetime | None = None,
+                     expected_version: int | None = None) -> Case:
     """Reject the complaint (not admissible), with reasons."""
     now = _now(when)
-    perform(case, "reject", actor, when=now, comment=reason, context={"reason": reason.strip()})
+    perform(case, "reject", actor, when=now, comment=reason, context={"reason": reason.strip()},
+            expected_version=expected_version)
     case.outcome, case.outcome_reason, case.closed_on = "rejected", reason.strip(), now.date()
     flush()
     return case
 
 
-def answer_complaint(case: Case, actor: Actor, answer: str, *, when: datetime | None = None) -> Case:
+def answer_complaint(case: Case, actor: Actor, answer: str, *, when: datetime | None = None,
+                     expected_version: int | None = None) -> Case:
     """Answer the complainant (答复); the count stops."""
     now = _now(when)
-    perform(case, "answer", actor, when=now, comment=answer, context={"answer": answer.strip()})
+    perform(case, "answer", actor, when=now, comment=answer, context={"answer": answer.strip()},
+            expected_version=expected_version)
     case.decided_on = now.date()
     case.outcome, case.outcome_reason = "answered", answer.strip()
     flush()
@@ -110,7 +115,8 @@ def open_rectification(case: Case, *, actor: Actor, reason: str, when: datetime 
                      actor=actor, now=_now(when), content=reason.strip())
 
 
-def advance_rectification(task: Case, actor: Actor, trigger: str, note: str, *, when: datetime | None = None) -> Case:
+def advance_rectification(task: Case, actor: Actor, trigger: str, note: str, *, when: datetime | None = None,
+                          expected_version: int | None = None) -> Case:
     """Move a rectification task on: call_back (note), record_rectification (measures), report_back,
     send_back (supervisor, reason), rate (applicant, rating) or close."""
     context_key = {"call_back": "call_note", "record_rectification": "measures", "send_back": "reason",
@@ -118,7 +124,8 @@ def advance_rectification(task: Case, actor: Actor, trigger: str, note: str, *, 
     if task.workflow_key != "rectification":
         raise Forbidden(_("Not a rectification task."))
     now = _now(when)
-    perform(task, trigger, actor, when=now, comment=note, context={context_key: note.strip()} if context_key else {})
+    perform(task, trigger, actor, when=now, comment=note, context={context_key: note.strip()} if context_key else {},
+            expected_version=expected_version)
     if trigger == "report_back":
         task.decided_on = now.date()
     if not task.in_progress:

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
@@ -31,8 +30,8 @@ from ...forms.cases import (
     SupplementForm,
 )
 from ...models import Case, Department
-from ...services import Conflict, complaints
 from ...services import cases as case_services
+from ...services import complaints
 from ...services.cases import Actor
 
 Runner = Callable[[Case, Actor, FlaskForm, int], object]
@@ -52,12 +51,6 @@ def _text(form: FlaskForm, name: str) -> str:
     return (form[name].data or "").strip() if name in form else ""
 
 
-def _expect(case: Case, version: int) -> None:
-    """The optimistic-lock check for verbs that do not take ``expected_version`` themselves."""
-    if version != case.lock_version:
-        raise Conflict(_("Somebody else changed this case first. Reload it and try again; nothing was changed."))
-
-
 def _generic(context_key: str | None = None, field: str = "comment") -> Runner:
     """Fire the trigger through ``perform``, recording the form's text as the comment (and as ``context_key``)."""
 
@@ -71,9 +64,8 @@ def _generic(context_key: str | None = None, field: str = "comment") -> Runner:
 
 
 def _answer_disclosure(case: Case, actor: Actor, form: FlaskForm, version: int) -> object:
-    answer_type = form["answer_type"].data
-    return case_services.perform(case, "answer", actor, comment=_text(form, "comment"), expected_version=version,
-                                 context={"answer_type": answer_type}, data={"answer_type": answer_type})
+    return case_services.answer_disclosure(case, actor, form["answer_type"].data or "", comment=_text(form, "comment"),
+                                           expected_version=version)
 
 
 def _departments(form: FlaskForm) -> list[int] | None:
@@ -87,8 +79,8 @@ def _supplement_materials(form: FlaskForm) -> list[str]:
 
 
 def _rectification(case: Case, actor: Actor, form: FlaskForm, version: int) -> object:
-    _expect(case, version)
-    return complaints.advance_rectification(case, actor, form.trigger, _text(form, "note"))  # type: ignore[attr-defined]
+    return complaints.advance_rectification(case, actor, form.trigger, _text(form, "note"),  # type: ignore[attr-defined]
+                                            expected_version=version)
 
 
 ACTIONS: dict[str, ActionSpec] = {
@@ -141,17 +133,18 @@ ACTIONS: dict[str, ActionSpec] = {
     "end_consultation": ActionSpec(ActionForm, lambda c, a, f, v: case_services.end_special_procedure(
         c, a, comment=_text(f, "comment"), expected_version=v)),
     "answer": ActionSpec(AnswerTypeForm, _answer_disclosure, primary=True),
-    "abandon": ActionSpec(ActionForm, _generic(), confirm=True),
+    "abandon": ActionSpec(ActionForm, lambda c, a, f, v: case_services.abandon_disclosure(
+        c, a, comment=_text(f, "comment"), expected_version=v), confirm=True),
 }
 
 # Where a workflow gives a trigger name a different meaning, its own entry wins.
 WORKFLOW_ACTIONS: dict[tuple[str, str], ActionSpec] = {
-    ("complaint", "accept"): ActionSpec(ActionForm, lambda c, a, f, v: (
-        _expect(c, v), complaints.accept_complaint(c, a, comment=_text(f, "comment"))), primary=True),
-    ("complaint", "reject"): ActionSpec(ReasonForm, lambda c, a, f, v: (
-        _expect(c, v), complaints.reject_complaint(c, a, _text(f, "reason"))), confirm=True),
-    ("complaint", "answer"): ActionSpec(NoteForm, lambda c, a, f, v: (
-        _expect(c, v), complaints.answer_complaint(c, a, _text(f, "note"))), primary=True),
+    ("complaint", "accept"): ActionSpec(ActionForm, lambda c, a, f, v: complaints.accept_complaint(
+        c, a, comment=_text(f, "comment"), expected_version=v), primary=True),
+    ("complaint", "reject"): ActionSpec(ReasonForm, lambda c, a, f, v: complaints.reject_complaint(
+        c, a, _text(f, "reason"), expected_version=v), confirm=True),
+    ("complaint", "answer"): ActionSpec(NoteForm, lambda c, a, f, v: complaints.answer_complaint(
+        c, a, _text(f, "note"), expected_version=v), primary=True),
     ("rectification", "call_back"): ActionSpec(NoteForm, _rectification),
     ("rectification", "record_rectification"): ActionSpec(NoteForm, _rectification),
     ("rectification", "report_back"): ActionSpec(ActionForm, _rectification, primary=True),

@@ -1,8 +1,8 @@
 """cases, events, parallel steps, pauses, extensions, calendar
 
-Revision ID: b307e6646ebc
+Revision ID: 32a0cc34e6aa
 Revises: 88bd75e63190
-Create Date: 2026-11-22 04:30:51.795082
+Create Date: 2026-11-22 04:56:05.559821
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b307e6646ebc'
+revision = '32a0cc34e6aa'
 down_revision = '88bd75e63190'
 branch_labels = None
 depends_on = None
@@ -123,7 +123,7 @@ def upgrade():
     op.create_table('case_pauses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
-    sa.Column('procedure_type', sa.Enum('hearing', 'tendering', 'auction', 'inspection', 'testing', 'quarantine', 'appraisal', 'expert_review', name='procedure_type', native_enum=False, create_constraint=True, length=17), nullable=False),
+    sa.Column('procedure_type', sa.Enum('hearing', 'tendering', 'auction', 'inspection', 'testing', 'quarantine', 'appraisal', 'expert_review', 'consultation', name='procedure_type', native_enum=False, create_constraint=True, length=17), nullable=False),
     sa.Column('started_on', sa.Date(), nullable=False),
     sa.Column('expected_days', sa.Integer(), nullable=False),
     sa.Column('ended_on', sa.Date(), nullable=True),
