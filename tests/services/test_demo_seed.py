@@ -240,7 +240,7 @@ def test_seed_leaves_other_versions_of_demo_items_alone(app, make_item):
 def test_flask_demo_command(app, runs):
     runner = app.test_cli_runner()
     for _ in range(runs):
-        result = runner.invoke(args=["demo"])
+        result = runner.invoke(args=["demo", "--days", "3"])
         assert result.exit_code == 0, result.output
     assert "Demo accounts" in result.output
     assert DEMO_PASSWORD in result.output
@@ -248,4 +248,7 @@ def test_flask_demo_command(app, runs):
         assert account.username in result.output
     if runs == 2:
         assert "nothing added" in result.output
+        assert "Historical cases already present" in result.output
+    else:
+        assert "Historical cases:" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == len(expand_catalogue())
