@@ -37,7 +37,7 @@ browser:
 
 ## Set up and run the whole test suite (SQLite and PostgreSQL; browser tests in Debian's Chromium)
 test: install browser
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

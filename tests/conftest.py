@@ -51,8 +51,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
             with po_path.open("rb") as po_file:
                 catalog = read_po(po_file)
-            with mo_path.open("wb") as mo_file:
+            partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+            with partial.open("wb") as mo_file:
                 write_mo(mo_file, catalog)
+            partial.replace(mo_path)  # atomic: parallel workers never read a half-written catalogue
 
 
 def postgres_available(url: str = POSTGRES_URL) -> bool:

@@ -152,7 +152,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_every_row(app, hall, m
     }
     messages = {(e.row, e.column): e.message for e in rejected.value.errors}
     assert "Z99" in messages[(8, "window_numbers")]
-    assert "row 16" in messages[(17, "code")]
+    assert "16" in messages[(17, "code")]  # names the row where the code first appeared
     assert _count() == 1  # only the item that was there before
 
 
