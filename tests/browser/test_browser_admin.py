@@ -15,7 +15,9 @@ def sign_in(page, username: str) -> None:
     page.goto("/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    assert not page.url.endswith("/login"), "sign-in failed"
 
 
 def test_wrong_password_shows_an_error_in_chinese(page, make_user):
@@ -24,7 +26,7 @@ def test_wrong_password_shows_an_error_in_chinese(page, make_user):
     page.goto("/login")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "not-the-password")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert page.locator(".error").inner_text() == "用户名或密码错误。"
 
 
@@ -36,12 +38,12 @@ def test_admin_creates_a_department_and_finds_it_by_search(page, make_user):
     page.fill("input[name=code]", "SCJG")
     page.fill("input[name=name]", "市场监督管理局")
     page.fill("input[name=head_name]", "王局长")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/admin/departments")
     page.fill("input[name=q]", "市场")
     page.press("input[name=q]", "Enter")
     assert "市场监督管理局" in page.locator("table.list").inner_text()
-    db.session.expire_all()
+    db.session.rollback()  # end the test thread's read snapshot to see what the browser saved
     assert db.session.scalar(sa.select(Department.name).where(Department.code == "SCJG")) == "市场监督管理局"
 
 
@@ -53,7 +55,7 @@ def test_form_errors_rerender_with_the_input_kept(page, make_user, make_departme
     page.goto("/admin/departments/new")
     page.fill("input[name=code]", "DUP")
     page.fill("input[name=name]", "新部门")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     assert page.locator(".has-error .error").count() == 1
     assert page.input_value("input[name=name]") == "新部门"
 
