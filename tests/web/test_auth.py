@@ -146,3 +146,35 @@ def test_production_refuses_to_start_without_a_secret(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production", SECRET_KEY=None, SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_cli_creates_a_clerk_for_a_window(app, make_window):
+    window = make_window(number="A09")
+    db.session.commit()
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--username", "clerk9", "--role", "clerk", "--window", "A09",
+              "--password", "long-enough-pw"])
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.username == "clerk9"))
+    assert [w.number for w in user.windows] == ["A09"]
+    assert user.department_id == window.department_id
+    assert user.check_password("long-enough-pw")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "clerk"], "窗口"),  # messages follow the default language, zh_CN
+        (["--role", "clerk", "--window", "Z99"], "Z99"),
+        (["--role", "reviewer", "--department", "NOPE"], "NOPE"),
+        (["--role", "admin", "--password", "short"], "8"),
+    ],
+)
+def test_cli_refuses_bad_accounts(app, args, message):
+    full = ["users", "create", "--username", "bad"] + args
+    if "--password" not in args:
+        full += ["--password", "long-enough-pw"]
+    result = app.test_cli_runner().invoke(args=full)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert db.session.scalar(sa.select(User).where(User.username == "bad")) is None
