@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+
+from workflows.definitions.base import WorkflowDefinition
 
 from .models import CaseType, ItemCategory, ItemStatus, JoinRule, Role
 
@@ -44,6 +47,14 @@ ITEM_STATUS_LABELS = {
 }
 
 
+def flow_label(definition: WorkflowDefinition, name: str) -> str:
+    """A workflow state's or trigger's label: the definition's Chinese one, or a readable English one."""
+    locale = get_locale()
+    if locale is None or locale.language == "zh":
+        return definition.labels.get(name, name)
+    return name.replace("_", " ").capitalize()
+
+
 def label(mapping: dict, value: object) -> str:
     """The label for ``value`` (an enum member or its string value); the value itself when unknown."""
     for key, text in mapping.items():
@@ -58,4 +69,5 @@ TEMPLATE_GLOBALS = {
     "case_type_label": lambda v: label(CASE_TYPE_LABELS, v),
     "join_rule_label": lambda v: label(JOIN_RULE_LABELS, v),
     "item_status_label": lambda v: label(ITEM_STATUS_LABELS, v),
+    "flow_label": flow_label,
 }

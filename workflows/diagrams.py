@@ -6,11 +6,23 @@ document is in sync).
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from workflows.definitions.base import WorkflowDefinition
 
-__all__ = ["GENERATED_BEGIN", "GENERATED_END", "mermaid", "reference_markdown", "transition_table"]
+__all__ = [
+    "EXCEPTION_TRIGGERS",
+    "GENERATED_BEGIN",
+    "GENERATED_END",
+    "FlowStep",
+    "main_path",
+    "mermaid",
+    "reference_markdown",
+    "side_exits",
+    "transition_table",
+]
 
 GENERATED_BEGIN = "<!-- BEGIN GENERATED: python -m workflows.diagrams -->"
 GENERATED_END = "<!-- END GENERATED -->"
@@ -47,6 +59,54 @@ def mermaid(definition: WorkflowDefinition, *, internal: bool = True) -> str:
         if state in definition.final_states:
             lines.append(f"    {state} --> [*]")
     return "\n".join(lines) + "\n"
+
+
+# Triggers that leave the usual course of a case (refusals, returns, withdrawals ...): the public flow chart shows
+# them beside the main path instead of on it.
+EXCEPTION_TRIGGERS = frozenset({
+    "refuse", "deny", "withdraw", "terminate", "request_supplement", "record_supplement", "accept_with_gaps",
+    "record_gap_materials", "abandon", "reject", "return_to_lower", "send_back",
+})
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """One box of the public flow chart: a state, reached by ``trigger`` (None for the first)."""
+
+    state: str
+    trigger: str | None
+
+
+def main_path(definition: WorkflowDefinition) -> tuple[FlowStep, ...]:
+    """The usual course of a case, from the initial state to a final state (breadth-first, in definition order).
+
+    Only state-changing transitions outside :data:`EXCEPTION_TRIGGERS` are followed, so a licensing case reads
+    收件 → 受理 → 审查 → 准予许可 → 送达 → 办结.
+    """
+    previous: dict[str, tuple[str, str] | None] = {definition.initial: None}
+    queue = deque([definition.initial])
+    while queue:
+        state = queue.popleft()
+        if state in definition.final_states:
+            steps = []
+            cursor: str | None = state
+            while cursor is not None:
+                came = previous[cursor]
+                steps.append(FlowStep(cursor, came[1] if came else None))
+                cursor = came[0] if came else None
+            return tuple(reversed(steps))
+        for spec in definition.transitions_from(state):
+            if spec.internal or spec.trigger in EXCEPTION_TRIGGERS or spec.dest in previous:
+                continue
+            previous[spec.dest] = (state, spec.trigger)
+            queue.append(spec.dest)
+    return (FlowStep(definition.initial, None),)
+
+
+def side_exits(definition: WorkflowDefinition) -> tuple[str, ...]:
+    """The other outcomes a case of this kind may take (refusal, supplement, withdrawal ...), in definition order."""
+    follow_ups = {"record_supplement", "record_gap_materials"}
+    return tuple(t for t in definition.triggers if t in EXCEPTION_TRIGGERS - follow_ups)
 
 
 def transition_table(definition: WorkflowDefinition) -> str:

@@ -38,6 +38,7 @@ from workflows.engine import Fired, definition_of
 
 from ..auth import has_department_scope, has_window_scope
 from ..extensions import db
+from ..labels import flow_label
 from ..models import (
     ApplicantKind,
     Case,
@@ -113,12 +114,7 @@ class Applicant:
 
 def workflow_label(case: Case, name: str) -> str:
     """The label of a state or trigger of the case's workflow, in the user's language."""
-    from flask_babel import get_locale
-
-    locale = get_locale()
-    if locale is not None and locale.language == "zh":
-        return definition_of(case).labels.get(name, name)
-    return name.replace("_", " ")
+    return flow_label(definition_of(case), name)
 
 
 def _translate(exc: WorkflowError, case: Case, trigger: str) -> ServiceError:

@@ -8,9 +8,11 @@ def register_blueprints(app: Flask) -> None:
     from .admin import calendar as _admin_calendar  # noqa: F401  (registers the calendar routes on admin_bp)
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .guide import bp as guide_bp
     from .main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(guide_bp)

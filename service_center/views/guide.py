@@ -1,0 +1,61 @@
+"""The public catalogue and each item's guide (办事指南) with its flow chart: no sign-in needed."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request
+from sqlalchemy.orm import selectinload
+
+from workflows import get_definition
+from workflows.diagrams import main_path, mermaid, side_exits
+
+from ..extensions import db
+from ..models import CaseType, Department, Item, ItemStatus
+from .pagination import like, paginate, search_term
+
+bp = Blueprint("guide", __name__, url_prefix="/guide")
+
+
+@bp.route("/")
+def catalogue():  # type: ignore[no-untyped-def]
+    """Published items, searchable by name or code and filterable by department and case type."""
+    q = search_term()
+    query = (
+        sa.select(Item)
+        .where(Item.status == ItemStatus.PUBLISHED)
+        .options(selectinload(Item.department))
+        .order_by(Item.department_id, Item.code)
+    )
+    if q:
+        query = query.where(sa.or_(Item.name.ilike(like(q), escape="\\"), Item.code.ilike(like(q), escape="\\")))
+    department_id = request.args.get("department", type=int)
+    if department_id:
+        query = query.where(Item.department_id == department_id)
+    case_type = request.args.get("type", "")
+    if case_type in CaseType._value2member_map_:
+        query = query.where(Item.case_type == case_type)
+    departments = db.session.scalars(sa.select(Department).where(Department.active).order_by(Department.code)).all()
+    return render_template("guide/catalogue.html", page=paginate(query), q=q, departments=departments,
+                           department_id=department_id, case_type=case_type, case_types=list(CaseType))
+
+
+@bp.route("/<code>")
+def item_guide(code: str):  # type: ignore[no-untyped-def]
+    """The guide of the item's published version: conditions, materials, limits, fees, windows, flow chart."""
+    item = db.session.scalar(
+        sa.select(Item)
+        .where(Item.code == code, Item.status == ItemStatus.PUBLISHED)
+        .options(selectinload(Item.materials), selectinload(Item.windows), selectinload(Item.acceptance_periods),
+                 selectinload(Item.participating_departments))
+    )
+    if item is None:
+        abort(404)
+    definition = get_definition(item.workflow_key)
+    return render_template(
+        "guide/item.html",
+        item=item,
+        definition=definition,
+        flow=main_path(definition),
+        exits=side_exits(definition),
+        mermaid_source=mermaid(definition, internal=False),
+    )
