@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import Timestamps, enum_type, utcnow
+from .base import Timestamps, UTCDateTime, enum_type, utcnow
 from .catalogue import CaseType, Item
 from .organisation import Department, Window
 from .user import User
@@ -66,7 +66,7 @@ class Case(Timestamps, db.Model):
     promised_limit_days: Mapped[int] = mapped_column(default=0)
     statutory_limit_days: Mapped[int] = mapped_column(default=0)
 
-    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     received_on: Mapped[date]
     supplement_notice_on: Mapped[date | None]  # the one-time notice (一次性告知) went out
     deemed_acceptance_on: Mapped[date | None] = mapped_column(index=True)  # last day for that notice
@@ -129,7 +129,7 @@ class CaseEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     step_id: Mapped[int | None] = mapped_column(sa.ForeignKey("case_steps.id"))
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     actor_role: Mapped[str] = mapped_column(sa.String(20))
     trigger: Mapped[str] = mapped_column(sa.String(40))
@@ -174,7 +174,7 @@ class CaseStep(db.Model):
     started_on: Mapped[date]
     due_on: Mapped[date]
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     opinion: Mapped[str] = mapped_column(sa.Text, default="")
     lock_version: Mapped[int] = mapped_column(default=1)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from .base import Timestamps, enum_type
+from .base import Timestamps, UTCDateTime, enum_type
 from .organisation import Department, Window
 
 
@@ -111,8 +111,8 @@ class Item(Timestamps, db.Model):
     conditions: Mapped[str] = mapped_column(sa.Text, default="")
     lead_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     join_rule: Mapped[JoinRule | None] = mapped_column(enum_type(JoinRule, "join_rule"))
-    published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    superseded_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     department: Mapped[Department] = relationship(foreign_keys=[department_id])
     lead_department: Mapped[Department | None] = relationship(foreign_keys=[lead_department_id])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -44,13 +44,6 @@ def _policy() -> LockPolicy:
     return LockPolicy(cfg["LOGIN_FREE_ATTEMPTS"], cfg["LOGIN_MAX_LOCK_MINUTES"])
 
 
-def _as_aware(moment: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes for timezone-aware columns; they are stored as UTC.
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def authenticate(username: str, password: str, *, now: datetime | None = None) -> User:
     """Check the credentials and return the user, or raise :class:`LoginRefused`.
 
@@ -63,7 +56,7 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
     if user is None:
         generate_password_hash(password, method="scrypt")  # same cost as a real check
         raise LoginRefused(_("Wrong username or password."))
-    locked_until = _as_aware(user.locked_until)
+    locked_until = user.locked_until
     if locked_until and locked_until > now:
         minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
         raise LoginRefused(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes))
