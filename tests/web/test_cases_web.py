@@ -357,6 +357,19 @@ def test_state_filter(client, hall):
     assert received.number not in html
 
 
+def test_open_cases_come_before_finished_ones(client, hall):
+    finished = hall.receive(name="甲", day="2026-03-02")
+    cases.refuse(finished, hall.actor("clerk"), "不属于本机关职权范围")
+    later_due = hall.receive(name="乙", day="2026-03-03")
+    cases.accept(later_due, hall.actor("clerk"), when=later_due.received_at)
+    sooner_due = hall.receive(name="丙", day="2026-03-02")
+    cases.accept(sooner_due, hall.actor("clerk"), when=sooner_due.received_at)
+    sign_in(client, hall.clerk)
+    html = client.get("/cases").get_data(as_text=True)
+    order = [html.index(c.number) for c in (sooner_due, later_due, finished)]
+    assert order == sorted(order)
+
+
 def test_clerk_home_lists_recent_cases(client, hall):
     case = hall.receive()
     sign_in(client, hall.clerk)

@@ -76,14 +76,17 @@ class Deadlines:
 
 def case_list_query(user: User, *, q: str = "", state: str = "", due: str = "",
                     deadlines: Deadlines) -> sa.Select:
-    """The case list: scoped, searched by number or applicant name, filtered, by promised due date."""
+    """The case list: scoped, searched by number or applicant name, filtered; open cases first by promised due
+    date, then finished ones, most recent first."""
     from ..pagination import like
 
     query = (
         sa.select(Case)
         .where(scope_clause(user))
         .options(selectinload(Case.item), selectinload(Case.window))
-        .order_by(Case.due_promised.asc().nulls_last(), Case.id.desc())
+        .order_by(Case.in_progress.desc(),
+                  sa.case((Case.in_progress, Case.due_promised), else_=None).asc().nulls_last(),
+                  Case.received_at.desc(), Case.id.desc())
     )
     if q:
         pattern = like(q)
