@@ -138,6 +138,8 @@ def run_services(app, hall: Hall, n: int) -> tuple[float, Counter]:  # type: ign
     @sa.event.listens_for(db.engine, "before_cursor_execute")
     def count(_conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
         statements[statement.split(None, 1)[0].upper()] += 1
+        if os.environ.get("BENCH_TRACE"):
+            print(" ".join(statement.split())[:150])
 
     days = working_days(START, n)
     start = time.perf_counter()
@@ -158,19 +160,19 @@ def run_services(app, hall: Hall, n: int) -> tuple[float, Counter]:  # type: ign
                                          when=when(9))
         case_id = case.id
         db.session.commit()
-        cases.accept(db.session.get(Case, case_id), staff(clerk_id), when=when(9))
+        cases.accept(cases.lock_case(case_id), staff(clerk_id), when=when(9))
         db.session.commit()
         step_ids = [(s.id, s.department_id) for s in db.session.get(Case, case_id).steps]
         for step_id, department_id in step_ids:
             steps.record_step_decision(step_id, staff(hall.reviewer_of_department[department_id]), "approve", "同意",
                                        when=when(11))
             db.session.commit()
-        case = db.session.get(Case, case_id)
+        case = cases.lock_case(case_id)
         cases.decide(case, staff(hall.head_of_department[case.department_id]), grant=True, when=when(14))
         db.session.commit()
-        cases.deliver(db.session.get(Case, case_id), staff(clerk_id), when=when(15))
+        cases.deliver(cases.lock_case(case_id), staff(clerk_id), when=when(15))
         db.session.commit()
-        case = cases.close_case(db.session.get(Case, case_id), staff(clerk_id), when=when(16))
+        case = cases.close_case(cases.lock_case(case_id), staff(clerk_id), when=when(16))
         assert case.state == "closed"
         db.session.commit()
         db.session.remove()  # the next "request" starts with an empty session

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflows import (
@@ -702,8 +703,16 @@ def _close_open_pause(case: Case, day: date) -> None:
 
 
 def lock_case(case_id: int) -> Case:
-    """Load a case for an action, locking its row on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises)."""
-    query = sa.select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    """Load a case for an action, locking its row on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises).
+
+    Its steps, pauses and extensions come with it: the guards and the deadline ledger read them on every action.
+    """
+    query = (
+        sa.select(Case)
+        .where(Case.id == case_id)
+        .options(selectinload(Case.steps), selectinload(Case.pauses), selectinload(Case.extensions))
+        .execution_options(populate_existing=True)
+    )
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update()
     case = db.session.scalar(query)

@@ -52,9 +52,14 @@ def local_today() -> date:
 
 
 def _stamp() -> tuple:
-    days = db.session.execute(sa.select(sa.func.count(), sa.func.max(CalendarDay.updated_at))).one()
-    years = db.session.execute(sa.select(sa.func.count(), sa.func.max(CalendarYear.updated_at))).one()
-    return (db.engine.url.render_as_string(), *days, *years)
+    """What changes whenever the stored calendar changes (one query)."""
+    row = db.session.execute(sa.select(
+        sa.select(sa.func.count()).select_from(CalendarDay).scalar_subquery(),
+        sa.select(sa.func.max(CalendarDay.updated_at)).scalar_subquery(),
+        sa.select(sa.func.count()).select_from(CalendarYear).scalar_subquery(),
+        sa.select(sa.func.max(CalendarYear.updated_at)).scalar_subquery(),
+    )).one()
+    return (db.engine.url.render_as_string(), *row)
 
 
 def work_calendar() -> WorkCalendar:
