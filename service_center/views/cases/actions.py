@@ -10,13 +10,12 @@ from flask import abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm.exc import StaleDataError
 
 from ...auth import STAFF_ROLES, roles_required
 from ...extensions import db
 from ...models import Case, CaseStep
-from ...services import Conflict, ServiceError
-from ...services.cases import Actor, lock_case, workflow_label
+from ...services import ServiceError
+from ...services.cases import Actor, flush, lock_case, workflow_label
 from ...services.steps import record_step_decision
 from . import bp
 from .action_specs import build_form, spec_for
@@ -42,12 +41,8 @@ def _refused(case_id: int, key: str, form: FlaskForm, error: ServiceError):  # t
 
 def _run(call) -> None:  # type: ignore[no-untyped-def]
     """Call the service and flush; a concurrent update caught at flush time is a Conflict too."""
-    try:
-        call()
-        db.session.flush()
-    except StaleDataError as exc:
-        raise Conflict(_("Somebody else changed this case first. Reload it and try again; nothing was changed.")) \
-            from exc
+    call()
+    flush()
 
 
 @bp.route("/cases/<int:case_id>/actions/<trigger>", methods=["POST"])
