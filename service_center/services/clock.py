@@ -8,6 +8,7 @@ It is built once per change (a cheap stamp query tells) and shared; working-day 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,8 @@ from workflows.clock import (
     compute_due_dates,
     default_calendar,
     due_date,
+    working_days_remaining,
+    working_days_used,
 )
 
 from ..extensions import db
@@ -173,6 +176,33 @@ def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCa
     for step in case.steps:
         if step.status == StepStatus.PENDING:
             step.due_on = due_date(step.started_on, step.limit_days, calendar, pauses=pauses, as_of=today)
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    """Where a running case stands on a day: working days used, and left on the promised and statutory limits
+    (negative: overdue by that many working days)."""
+
+    used: int
+    left_promised: int
+    left_statutory: int
+
+
+def read_clock(case: Case, *, today: date | None = None) -> ClockReading | None:
+    """The working days a case has used and has left today; None before its clock starts or after it ends."""
+    if case.clock_start_on is None or not case.in_progress:
+        return None
+    today = today or local_today()
+    calendar = work_calendar()
+    pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses]
+    extensions = [Extension(e.days) for e in case.extensions if e.status == ExtensionStatus.APPROVED]
+    return ClockReading(
+        used=working_days_used(case.clock_start_on, pauses, today, calendar),
+        left_promised=working_days_remaining(case.clock_start_on, case.promised_limit_days, pauses, today, calendar,
+                                             extensions=extensions),
+        left_statutory=working_days_remaining(case.clock_start_on, case.statutory_limit_days, pauses, today, calendar,
+                                              extensions=extensions),
+    )
 
 
 def recompute_open_deadlines(*, today: date | None = None) -> int:

@@ -848,3 +848,17 @@ def test_rectification_of_a_bad_rating(hall, make_user):
     ]
     with pytest.raises(Forbidden):
         complaints.advance_rectification(case, clerk, "call_back", "回访", when=at("2026-03-23"))
+
+
+def test_clock_reading_counts_used_and_left_working_days(hall):
+    from service_center.services.clock import read_clock
+
+    case = hall.receive(day="2026-03-02")
+    assert read_clock(case, today=date(2026, 3, 2)) is None  # not accepted yet
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    # Accepted Mon 3/2 with 10 promised and 20 statutory working days; on Fri 3/6 four days (3/3-3/6) are used.
+    reading = read_clock(case, today=date(2026, 3, 6))
+    assert (reading.used, reading.left_promised, reading.left_statutory) == (4, 6, 16)
+    # Promised due Mon 3/16; on Wed 3/18 it is 2 working days past, statutory (3/30) 8 left.
+    reading = read_clock(case, today=date(2026, 3, 18))
+    assert (reading.left_promised, reading.left_statutory) == (-2, 8)

@@ -108,6 +108,7 @@ def test_accept_via_the_form_moves_the_state_and_shows_the_due_date(client, hall
     assert case.due_promised.isoformat() in html
     assert "材料齐全" in html  # the comment in the history
     assert [e.trigger for e in case.events][-2:] == ["accept", "start_review"]
+    assert re.search(r'id="clock">已用 0 个工作日 · 承诺时限剩余 \d+ 个工作日', html)
 
 
 def test_a_clerk_of_another_window_gets_403_and_changes_nothing(client, hall, make_user):

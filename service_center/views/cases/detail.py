@@ -12,6 +12,7 @@ from ...extensions import db
 from ...forms.cases import StepDecisionForm
 from ...models import Case, CaseStep, Role, StepStatus, User
 from ...services.cases import actions_for, workflow_label
+from ...services.clock import read_clock
 from . import bp
 from .action_specs import build_form, spec_for
 from .notices import available_notices
@@ -73,6 +74,7 @@ def render_case(case: Case, *, failed: tuple[str, FlaskForm] | None = None, stat
         event_label=lambda t: event_label(case, t),
         state_label=lambda s: workflow_label(case, s) if s else "",
         deadlines_now=deadlines,
+        clock=read_clock(case),
         notices=available_notices(case),
         failed_key=failed_key,
     ), status
