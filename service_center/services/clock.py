@@ -205,6 +205,30 @@ def read_clock(case: Case, *, today: date | None = None) -> ClockReading | None:
     )
 
 
+# -- what counts as overdue (one rule, used by lists, counts and sweeps) ------------------------------------------
+
+
+def clock_running() -> sa.ColumnElement[bool]:
+    """The decision clock runs: the case is open, not yet decided, and no special procedure stops it."""
+    open_pause = sa.exists().where(CasePause.case_id == Case.id, CasePause.ended_on.is_(None))
+    return sa.and_(Case.in_progress, Case.decided_on.is_(None), Case.due_promised.is_not(None), ~open_pause)
+
+
+def overdue_promised(today: date) -> sa.ColumnElement[bool]:
+    """Past the promised limit (超期, yellow card while within the statutory limit)."""
+    return sa.and_(clock_running(), Case.due_promised < today)
+
+
+def overdue_statutory(today: date) -> sa.ColumnElement[bool]:
+    """Past the statutory limit (red card)."""
+    return sa.and_(clock_running(), Case.due_statutory < today)
+
+
+def due_within(today: date, last_day: date) -> sa.ColumnElement[bool]:
+    """Promised due date between today and ``last_day`` (a reminder, 提示)."""
+    return sa.and_(clock_running(), Case.due_promised >= today, Case.due_promised <= last_day)
+
+
 def recompute_open_deadlines(*, today: date | None = None) -> int:
     """Recompute the due dates of every open case with a running clock (after a calendar change).
 

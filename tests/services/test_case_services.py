@@ -862,3 +862,31 @@ def test_clock_reading_counts_used_and_left_working_days(hall):
     # Promised due Mon 3/16; on Wed 3/18 it is 2 working days past, statutory (3/30) 8 left.
     reading = read_clock(case, today=date(2026, 3, 18))
     assert (reading.left_promised, reading.left_statutory) == (-2, 8)
+
+
+def test_overdue_means_the_decision_clock_ran_past_the_date(hall):
+    """Decided cases (awaiting delivery) and paused ones are not overdue on the decision; open ones past it are."""
+    import sqlalchemy as sa
+
+    from service_center.extensions import db
+    from service_center.models import Case, ProcedureType
+    from service_center.services.clock import due_within, overdue_promised, overdue_statutory
+
+    late = hall.receive(day="2026-03-02")
+    cases.accept(late, hall.actor("clerk"), when=at("2026-03-02"))  # promised 3/16, statutory 3/30
+    decided = hall.receive(day="2026-03-02")
+    cases.accept(decided, hall.actor("clerk"), when=at("2026-03-02"))
+    cases.decide(decided, hall.actor("head"), grant=True, when=at("2026-03-13"))
+    paused = hall.receive(day="2026-03-02")
+    cases.accept(paused, hall.actor("clerk"), when=at("2026-03-02"))
+    cases.start_special_procedure(paused, hall.actor("reviewer"), ProcedureType.INSPECTION, reason="现场核查",
+                                  when=at("2026-03-05"))
+    db.session.flush()
+
+    def matching(clause) -> set[int]:
+        return set(db.session.scalars(sa.select(Case.id).where(clause)))
+
+    assert matching(overdue_promised(date(2026, 3, 17))) == {late.id}
+    assert matching(overdue_promised(date(2026, 3, 16))) == set()
+    assert matching(overdue_statutory(date(2026, 3, 31))) == {late.id}
+    assert matching(due_within(date(2026, 3, 13), date(2026, 3, 16))) == {late.id}

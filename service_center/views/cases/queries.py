@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from ...auth import OVERSIGHT_ROLES
 from ...extensions import db
 from ...models import Case, CasePause, CaseStep, Role, StepStatus, User, user_windows
-from ...services.clock import local_today, work_calendar
+from ...services.clock import due_within, local_today, overdue_promised, overdue_statutory, work_calendar
 
 
 def scope_clause(user: User) -> sa.ColumnElement[bool]:
@@ -58,14 +58,14 @@ class Deadlines:
         return cls(today, work_calendar().add_working_days(today, 1))
 
     def overdue(self) -> sa.ColumnElement[bool]:
-        return sa.and_(Case.in_progress, Case.due_promised < self.today)
+        return overdue_promised(self.today)
 
     def due_soon(self) -> sa.ColumnElement[bool]:
-        return sa.and_(Case.in_progress, Case.due_promised >= self.today, Case.due_promised <= self.soon_until)
+        return due_within(self.today, self.soon_until)
 
     def badge(self, case: Case) -> str | None:
-        """'overdue', 'soon' or None for one case (the same rule as the SQL filters)."""
-        if not case.in_progress or case.due_promised is None:
+        """'overdue', 'soon' or None for one case (the rule of services.clock; pauses are badged apart)."""
+        if not case.in_progress or case.decided_on is not None or case.due_promised is None:
             return None
         if case.due_promised < self.today:
             return "overdue"
@@ -155,7 +155,7 @@ def deadline_counts(user: User, deadlines: Deadlines) -> dict[str, int]:
             sa.func.count().filter(Case.in_progress),
             sa.func.count().filter(deadlines.overdue()),
             sa.func.count().filter(deadlines.due_soon()),
-            sa.func.count().filter(sa.and_(Case.in_progress, Case.due_statutory < deadlines.today)),
+            sa.func.count().filter(overdue_statutory(deadlines.today)),
             sa.func.count().filter(sa.and_(Case.in_progress, open_pause)),
         ).select_from(Case).where(scope)
     ).one()
