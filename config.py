@@ -60,10 +60,11 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", "14")))
     PERMANENT_SESSION_LIFETIME = timedelta(hours=int(os.environ.get("SESSION_HOURS", "12")))
 
-    # Login throttling: after LOGIN_FREE_ATTEMPTS failures the account is locked for a delay that doubles
-    # with each further failure, up to LOGIN_MAX_LOCK_MINUTES.
+    # Login throttling: after LOGIN_FREE_ATTEMPTS failures in a row (none more than LOGIN_FAILURE_WINDOW_MINUTES
+    # apart) the account is locked for a delay that doubles with each further failure, up to LOGIN_MAX_LOCK_MINUTES.
     LOGIN_FREE_ATTEMPTS = int(os.environ.get("LOGIN_FREE_ATTEMPTS", "5"))
     LOGIN_MAX_LOCK_MINUTES = int(os.environ.get("LOGIN_MAX_LOCK_MINUTES", "60"))
+    LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
 
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     BABEL_DEFAULT_LOCALE = "zh_CN"

@@ -44,36 +44,42 @@ def _policy() -> LockPolicy:
     return LockPolicy(cfg["LOGIN_FREE_ATTEMPTS"], cfg["LOGIN_MAX_LOCK_MINUTES"])
 
 
+def _refusal() -> LoginRefused:
+    # One answer for an unknown name, a wrong password and a locked account: no hint which accounts exist.
+    return LoginRefused(_("Wrong username or password. After %(n)d failures in a row the account is locked for "
+                          "a while.", n=current_app.config["LOGIN_FREE_ATTEMPTS"]))
+
+
 def authenticate(username: str, password: str, *, now: datetime | None = None) -> User:
     """Check the credentials and return the user, or raise :class:`LoginRefused`.
 
-    Failures are counted with an atomic UPDATE; from the ``LOGIN_FREE_ATTEMPTS``-th failure on the account
-    is locked for a delay that doubles with each further failure. A locked account is refused without
-    looking at the password. Success resets the count.
+    From the ``LOGIN_FREE_ATTEMPTS``-th failure in a row the account is locked for a delay that doubles with
+    each further failure; a locked account is refused without looking at the password. Failures older than
+    ``LOGIN_FAILURE_WINDOW_MINUTES`` are forgotten, success resets the count. The user's row is locked while
+    the password is checked (PostgreSQL; SQLite's write transactions are serial), so parallel guesses take
+    turns and each one sees the lock the previous one set.
     """
     now = now or utcnow()
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    query = sa.select(User).where(User.username == username.strip())
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update()
+    user = db.session.scalar(query)
     if user is None:
         generate_password_hash(password, method="scrypt")  # same cost as a real check
-        raise LoginRefused(_("Wrong username or password."))
-    locked_until = user.locked_until
-    if locked_until and locked_until > now:
-        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
-        raise LoginRefused(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes))
+        raise _refusal()
+    if user.locked_until and user.locked_until > now:
+        raise _refusal()
     if not user.check_password(password):
-        failures = db.session.scalar(
-            sa.update(User)
-            .where(User.id == user.id)
-            .values(failed_logins=User.failed_logins + 1)
-            .returning(User.failed_logins)
-        )
-        minutes = _policy().lock_minutes(failures or 0)
+        window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+        if user.last_failed_login_at is None or now - user.last_failed_login_at > window:
+            user.failed_logins = 0
+        user.failed_logins += 1
+        user.last_failed_login_at = now
+        minutes = _policy().lock_minutes(user.failed_logins)
         if minutes:
-            db.session.execute(
-                sa.update(User).where(User.id == user.id).values(locked_until=now + timedelta(minutes=minutes))
-            )
-        db.session.expire(user)
-        raise LoginRefused(_("Wrong username or password."))
+            user.locked_until = now + timedelta(minutes=minutes)
+        db.session.flush()
+        raise _refusal()
     if not user.active:
         raise LoginRefused(_("This account is disabled. Ask the administrator."))
     user.failed_logins = 0

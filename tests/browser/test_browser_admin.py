@@ -27,7 +27,7 @@ def test_wrong_password_shows_an_error_in_chinese(page, make_user):
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", "not-the-password")
     page.click("main button[type=submit]")
-    assert page.locator(".error").inner_text() == "用户名或密码错误。"
+    assert page.locator(".error").inner_text() == "用户名或密码错误。连续失败5次后账户将被临时锁定。"
 
 
 def test_admin_creates_a_department_and_finds_it_by_search(page, make_user):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -43,9 +44,61 @@ def test_wrong_password_is_refused_and_counted(client, make_user):
     assert db.session.scalar(sa.select(User.failed_logins).where(User.id == user.id)) == 1
 
 
-def test_unknown_user_gets_the_same_message(client):
-    response = login(client, "nobody", "whatever-pass")
-    assert response.status_code == 401
+def test_unknown_user_wrong_password_and_locked_account_get_the_same_answer(app, client, make_user):
+    user = make_user(Role.CLERK)
+    locked = make_user(Role.CLERK, failed_logins=5, locked_until=utcnow() + timedelta(minutes=5))
+    db.session.commit()
+    answers = set()
+    for username, password in (("nobody", "whatever-pass"), (user.username, "wrong-password"),
+                               (locked.username, PASSWORD)):
+        response = login(client, username, password)
+        assert response.status_code == 401
+        answers.add(re.search(r'class="error" role="alert">([^<]+)<', response.get_data(as_text=True)).group(1))
+    assert len(answers) == 1
+
+
+def test_old_failures_are_forgotten(app, client, make_user):
+    window = timedelta(minutes=app.config["LOGIN_FAILURE_WINDOW_MINUTES"], seconds=1)
+    user = make_user(Role.CLERK, failed_logins=4, last_failed_login_at=utcnow() - window)
+    db.session.commit()
+    login(client, user.username, "wrong-password")
+    db.session.expire_all()
+    assert db.session.get(User, user.id).failed_logins == 1  # not 5: no lock
+    assert db.session.get(User, user.id).locked_until is None
+
+
+def test_parallel_guesses_cannot_outrun_the_lock(app, make_user):
+    """Concurrent wrong passwords: the row lock makes them take turns, so counting stops at the lock."""
+    import threading
+
+    from service_center.services.accounts import LoginRefused, authenticate
+
+    user = make_user(Role.CLERK)
+    db.session.commit()
+    username = user.username
+    barrier = threading.Barrier(12)
+    errors: list[BaseException] = []
+
+    def guess() -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                authenticate(username, "wrong-password")
+            except LoginRefused:
+                db.session.commit()
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.rollback()  # end this thread's read snapshot
+    assert db.session.get(User, user.id).failed_logins == app.config["LOGIN_FREE_ATTEMPTS"]
 
 
 def test_lockout_after_repeated_failures_refuses_even_the_right_password(app, client, make_user):
