@@ -36,6 +36,7 @@ STEP_STATUS_LABELS = {
     StepStatus.APPROVED: _l("Approved"),
     StepStatus.REJECTED: _l("Rejected"),
     StepStatus.RETURNED: _l("Returned for supplement"),
+    StepStatus.CANCELLED: _l("Cancelled"),
 }
 
 EXTENSION_STATUS_LABELS = {

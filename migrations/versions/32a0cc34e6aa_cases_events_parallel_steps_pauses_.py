@@ -145,7 +145,7 @@ def upgrade():
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('department_id', sa.Integer(), nullable=False),
     sa.Column('is_lead', sa.Boolean(), nullable=False),
-    sa.Column('status', sa.Enum('pending', 'approved', 'rejected', 'returned', name='step_status', native_enum=False, create_constraint=True, length=12), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'approved', 'rejected', 'returned', 'cancelled', name='step_status', native_enum=False, create_constraint=True, length=13), nullable=False),
     sa.Column('limit_days', sa.Integer(), nullable=False),
     sa.Column('started_on', sa.Date(), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),

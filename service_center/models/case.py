@@ -115,7 +115,8 @@ class Case(Timestamps, db.Model):
 
     @property
     def parallel_steps_complete(self) -> bool:
-        return bool(self.steps) and all(s.status != StepStatus.PENDING for s in self.steps)
+        """Every department approved or rejected its share (a share returned for supplement is not done)."""
+        return bool(self.steps) and all(s.status in (StepStatus.APPROVED, StepStatus.REJECTED) for s in self.steps)
 
     def __repr__(self) -> str:
         return f"<Case {self.number} {self.state}>"
@@ -152,7 +153,8 @@ class StepStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
-    RETURNED = "returned"  # returned for supplement
+    RETURNED = "returned"  # returned for supplement; pending again when the supplement arrives
+    CANCELLED = "cancelled"  # the case was decided, withdrawn or terminated before this share was
 
 
 class CaseStep(db.Model):

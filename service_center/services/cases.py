@@ -164,7 +164,12 @@ def check_scope(case: Case, actor: Actor) -> None:
 
 
 def _now(when: datetime | None) -> datetime:
-    return when or local_now()
+    """The moment of an action in the centre's time zone, so ``.date()`` is the local working day."""
+    if when is None:
+        return local_now()
+    if when.tzinfo is None:
+        raise ValueError(f"naive datetime {when!r}: pass an aware datetime")
+    return when.astimezone(local_now().tzinfo)
 
 
 def flush() -> None:
@@ -304,7 +309,7 @@ def receive_application(
     )
     if definition.key == "disclosure":
         case.clock_start_on = today  # counted from the day of receipt
-    else:
+    elif definition.key != "instant":  # instant cases are handled on the spot
         case.deemed_acceptance_on = deemed_acceptance_date(today, calendar)
     db.session.add(case)
     db.session.add(
@@ -332,7 +337,10 @@ def request_supplement(case: Case, actor: Actor, missing_materials: Sequence[str
     """
     now = _now(when)
     missing = _materials_of(case, missing_materials, field="missing_materials")
-    if case.deemed_acceptance_on is not None and now.date() > case.deemed_acceptance_on:
+    if case.supplement_notice_on is not None:
+        raise ActionNotAllowed(_("The one-time notice to supplement went out on %(day)s; it is given only once.",
+                                 day=case.supplement_notice_on.isoformat()), field="missing_materials")
+    if _deemed_accepted(case, now.date()):
         raise ActionNotAllowed(
             _("The 5 working days for a supplement notice ended on %(day)s: the application counts as accepted "
               "as of %(received)s.", day=case.deemed_acceptance_on.isoformat(), received=case.received_on.isoformat()),
@@ -359,6 +367,17 @@ def record_supplement(case: Case, actor: Actor, *, comment: str = "", when: date
     _hand_over(case, actor, now)
     flush()
     return case
+
+
+def _deemed_accepted(case: Case, today: date) -> bool:
+    """The notice period ended (after its last day) with no notice: the case counts as accepted as of receipt."""
+    return (case.deemed_acceptance_on is not None and case.supplement_notice_on is None
+            and today > case.deemed_acceptance_on)
+
+
+def _acceptance_day(case: Case, today: date) -> date:
+    """Acceptance starts the clock today, or on the receipt day when the case already counts as accepted."""
+    return case.received_on if _deemed_accepted(case, today) else today
 
 
 def _start_clock(case: Case, day: date) -> None:
@@ -388,8 +407,10 @@ def accept(case: Case, actor: Actor, *, comment: str = "", departments: Sequence
     part). The acceptance notice (受理通知书) is printed from the case afterwards.
     """
     now = _now(when)
-    perform(case, "accept", actor, when=now, comment=comment, expected_version=expected_version)
-    _start_clock(case, now.date())
+    deemed = _deemed_accepted(case, now.date())
+    perform(case, "accept", actor, when=now, comment=comment, expected_version=expected_version,
+            data={"deemed": True} if deemed else None)
+    _start_clock(case, _acceptance_day(case, now.date()))
     _hand_over(case, actor, now, departments)
     flush()
     return case
@@ -449,8 +470,9 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
     if key_missing:
         raise ServiceError(_("Key materials cannot be missing: %(names)s.", names="、".join(key_missing)),
                            field="missing_materials")
-    # Checked before anything changes: the promised date the clock would give if accepted today.
-    limit = due_date(now.date(), case.promised_limit_days, work_calendar())
+    # Checked before anything changes: the promised date the clock would give if accepted now.
+    start = _acceptance_day(case, now.date())
+    limit = due_date(start, case.promised_limit_days, work_calendar())
     if gaps_due is not None and gaps_due > limit:
         raise ServiceError(_("The gap materials must be due by the promised date %(day)s.", day=limit.isoformat()),
                            field="gaps_due")
@@ -459,7 +481,7 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
     perform(case, "accept_with_gaps", actor, when=now, comment=comment, expected_version=expected_version,
             context={"missing_materials": missing}, data={"missing_materials": missing})
     case.outstanding_materials = missing
-    _start_clock(case, now.date())
+    _start_clock(case, start)
     case.due_gaps = gaps_due or case.due_promised
     _hand_over(case, actor, now)
     flush()
@@ -481,8 +503,16 @@ def record_gap_materials(case: Case, actor: Actor, *, comment: str = "", when: d
 
 def refuse(case: Case, actor: Actor, reason: str, *, when: datetime | None = None,
            expected_version: int | None = None) -> Case:
-    """Refuse to accept (不予受理), in writing, with reasons and the applicant's right to review or appeal."""
+    """Refuse to accept (不予受理), in writing, with reasons and the applicant's right to review or appeal.
+
+    Not once the application counts as accepted (no supplement notice within 5 working days): then only the
+    decision can refuse it.
+    """
     now = _now(when)
+    if _deemed_accepted(case, now.date()):
+        raise ActionNotAllowed(_("The application counts as accepted as of %(day)s (no supplement notice within 5 "
+                                 "working days): accept it and decide.", day=case.received_on.isoformat()),
+                               field="reason")
     perform(case, "refuse", actor, when=now, comment=reason, expected_version=expected_version,
             context={"reason": reason.strip()})
     _end(case, now.date(), "refused", reason)
@@ -557,6 +587,7 @@ def request_extension(case: Case, actor: Actor, days: int, reason: str, *, when:
     now = _now(when)
     if not reason.strip():
         raise ServiceError(_("Give the reason for the extension; the applicant is told."), field="reason")
+    _ensure_within_statutory_limit(case, now.date())
     approved = [Extension(e.days) for e in case.extensions if e.status == ExtensionStatus.APPROVED]
     try:
         validate_extension(days, approved, definition_of(case).extension_policy)
@@ -575,10 +606,19 @@ def request_extension(case: Case, actor: Actor, days: int, reason: str, *, when:
     return extension
 
 
+def _ensure_within_statutory_limit(case: Case, today: date) -> None:
+    """An extension is decided within the statutory limit (Art. 42); after it, the overrun stands."""
+    if case.due_statutory is not None and today > case.due_statutory:
+        raise ActionNotAllowed(_("The statutory limit ended on %(day)s: an extension can no longer be granted.",
+                                 day=case.due_statutory.isoformat()), field="days")
+
+
 def decide_extension(case: Case, actor: Actor, approve: bool, *, comment: str = "", when: datetime | None = None,
                      expected_version: int | None = None) -> CaseExtension:
     """Approve (both due dates move by its days) or reject the pending extension."""
     now = _now(when)
+    if approve:
+        _ensure_within_statutory_limit(case, now.date())
     perform(case, "approve_extension" if approve else "reject_extension", actor, when=now, comment=comment,
             expected_version=expected_version)
     extension = next(e for e in case.extensions if e.status == ExtensionStatus.PENDING)
@@ -610,19 +650,21 @@ def decide(case: Case, actor: Actor, grant: bool, reason: str = "", *, when: dat
            expected_version: int | None = None) -> Case:
     """Decide (决定): grant (准予许可, delivery due in 10 working days) or deny (不予许可, reasons required).
 
-    Under the "all must approve" join rule a joint case with a rejected step can only be denied.
+    Under the "all must approve" join rule a joint case can be granted only when every department approved.
+    A pending extension request lapses with the decision.
     """
     now = _now(when)
     if grant and case.item is not None and case.item.join_rule == JoinRule.ALL_APPROVE and any(
-        s.status == StepStatus.REJECTED for s in case.steps
+        s.status != StepStatus.APPROVED for s in case.steps
     ):
-        raise ActionNotAllowed(_("A department rejected its share and every department must approve: the case "
-                                 "can only be denied."))
+        raise ActionNotAllowed(_("Not every department approved its share and every department must approve: the "
+                                 "case can only be denied."))
     perform(case, "grant" if grant else "deny", actor, when=now, comment=reason, expected_version=expected_version,
             context={"reason": reason.strip()})
     case.decided_on = now.date()
     case.outcome = "granted" if grant else "denied"
     case.outcome_reason = reason.strip()
+    _settle_open_requests(case, actor, now)
     if grant:
         case.due_delivery = delivery_due(now.date(), work_calendar())
     flush()
@@ -681,6 +723,7 @@ def withdraw(case: Case, actor: Actor, reason: str = "", *, when: datetime | Non
     now = _now(when)
     perform(case, "withdraw", actor, when=now, comment=reason, expected_version=expected_version)
     _close_open_pause(case, now.date())
+    _settle_open_requests(case, actor, now)
     _end(case, now.date(), "withdrawn", reason)
     return case
 
@@ -692,8 +735,21 @@ def terminate(case: Case, actor: Actor, reason: str, *, when: datetime | None = 
     perform(case, "terminate", actor, when=now, comment=reason, expected_version=expected_version,
             context={"reason": reason.strip()})
     _close_open_pause(case, now.date())
+    _settle_open_requests(case, actor, now)
     _end(case, now.date(), "terminated", reason)
     return case
+
+
+def _settle_open_requests(case: Case, actor: Actor, now: datetime) -> None:
+    """The case left review: departments' undecided shares are cancelled and a pending extension lapses."""
+    for step in case.steps:
+        if step.status in (StepStatus.PENDING, StepStatus.RETURNED):
+            step.status = StepStatus.CANCELLED
+    for extension in case.extensions:
+        if extension.status == ExtensionStatus.PENDING:
+            extension.status = ExtensionStatus.REJECTED
+            extension.decided_on = now.date()
+            extension.decided_by_id = actor.user_id
 
 
 def _close_open_pause(case: Case, day: date) -> None:

@@ -20,7 +20,9 @@ from workflows.clock import (
     Pause,
     WorkCalendar,
     compute_due_dates,
+    deemed_acceptance_date,
     default_calendar,
+    delivery_due,
     due_date,
     working_days_remaining,
     working_days_used,
@@ -286,5 +288,30 @@ def recompute_open_deadlines(*, today: date | None = None) -> int:
             steps.update().where(steps.c.id == sa.bindparam("b_id")).values(due_on=sa.bindparam("due_on")),
             step_rows,
         )
+    _recompute_receipt_and_delivery_dates(calendar)
     db.session.expire_all()
     return len(case_rows)
+
+
+def _recompute_receipt_and_delivery_dates(calendar: WorkCalendar) -> None:
+    """The last day for a supplement notice of cases still at receipt, and the delivery date of grants not yet
+    delivered, follow the calendar too."""
+    table = Case.__table__
+    receipts = [
+        {"b_id": case_id, "day": deemed_acceptance_date(received_on, calendar)}
+        for case_id, received_on in db.session.execute(
+            sa.select(Case.id, Case.received_on).where(Case.in_progress, Case.deemed_acceptance_on.is_not(None),
+                                                       Case.clock_start_on.is_(None)))
+    ]
+    if receipts:
+        db.session.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
+                           .values(deemed_acceptance_on=sa.bindparam("day")), receipts)
+    deliveries = [
+        {"b_id": case_id, "day": delivery_due(decided_on, calendar)}
+        for case_id, decided_on in db.session.execute(
+            sa.select(Case.id, Case.decided_on).where(Case.in_progress, Case.due_delivery.is_not(None),
+                                                      Case.delivered_on.is_(None)))
+    ]
+    if deliveries:
+        db.session.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
+                           .values(due_delivery=sa.bindparam("day")), deliveries)

@@ -128,6 +128,8 @@ def advance_rectification(task: Case, actor: Actor, trigger: str, note: str, *, 
             expected_version=expected_version)
     if trigger == "report_back":
         task.decided_on = now.date()
+    elif trigger == "send_back":
+        task.decided_on = None  # not done after all: the 15 working days run on
     if not task.in_progress:
         task.closed_on = now.date()
     flush()

@@ -121,6 +121,8 @@ def record_step_supplement(step_id: int, actor: Actor, *, when: datetime | None 
         or (user.role in (Role.REVIEWER, Role.DEPT_HEAD) and has_department_scope(user, step.department_id))
     ):
         raise Forbidden(_("Only the receiving window or the department can record this supplement."))
+    if case.state != "parallel_review":
+        raise ServiceError(_("The parallel review of this case is over."))
     if step.status != StepStatus.RETURNED:
         raise ServiceError(_("This department did not ask for a supplement."))
     step.status = StepStatus.PENDING

@@ -96,7 +96,7 @@ def test_only_clerks_reach_the_counter(client, hall):
 
 
 def test_accept_via_the_form_moves_the_state_and_shows_the_due_date(client, hall):
-    case = hall.receive()
+    case = receive_today(hall)
     sign_in(client, hall.clerk)
     response = post_action(client, case, "accept", comment="材料齐全")
     assert response.status_code == 302
@@ -164,7 +164,7 @@ def test_refuse_without_reasons_is_a_field_error_and_changes_nothing(client, hal
 
 
 def test_refuse_with_reasons_and_print_the_refusal_notice(client, hall):
-    case = hall.receive()
+    case = receive_today(hall)
     sign_in(client, hall.clerk)
     assert post_action(client, case, "refuse", reason="不属于本机关职权范围").status_code == 302
     case = reload(case)
@@ -274,7 +274,7 @@ def test_head_grants_and_clerk_delivers_and_closes(client, hall, make_user):
 
 
 def test_special_procedure_and_extension_forms(client, hall):
-    case = hall.receive()
+    case = receive_today(hall)
     cases.accept(case, hall.actor("clerk"))
     sign_in(client, hall.reviewer)
     response = post_action(client, case, "start_special_procedure", procedure_type="expert_review",
@@ -360,7 +360,7 @@ def test_state_filter(client, hall):
 
 def test_open_cases_come_before_finished_ones(client, hall):
     finished = hall.receive(name="甲", day="2026-03-02")
-    cases.refuse(finished, hall.actor("clerk"), "不属于本机关职权范围")
+    cases.refuse(finished, hall.actor("clerk"), "不属于本机关职权范围", when=finished.received_at)
     later_due = hall.receive(name="乙", day="2026-03-03")
     cases.accept(later_due, hall.actor("clerk"), when=later_due.received_at)
     sooner_due = hall.receive(name="丙", day="2026-03-02")

@@ -1,0 +1,158 @@
+"""Rules found in review: deemed acceptance at the counter, returned shares, leaving review, late extensions,
+one-time notices, instant items, rectification send-back, calendar changes of receipt and delivery dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from service_center.extensions import db
+from service_center.models import Case, CaseEvent, ExtensionStatus, JoinRule, StepStatus
+from service_center.services import cases, complaints, steps
+from service_center.services.cases import ActionNotAllowed
+from service_center.services.clock import overdue_promised, set_calendar_day
+from tests.services.conftest import at
+
+
+def _joint(hall, rule: JoinRule = JoinRule.ALL_APPROVE):
+    hall.joint.join_rule = rule
+    case = hall.receive(hall.joint)
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    return case, {s.department_id: s for s in case.steps}
+
+
+# -- deemed acceptance (Art. 32) at the counter ------------------------------------------------------------------
+
+def test_accepting_after_the_notice_period_starts_the_clock_on_the_receipt_day(hall):
+    case = hall.receive(day="2026-03-02")  # last day for a notice: Mon 3/9
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-20"))
+    assert case.clock_start_on == case.accepted_on == date(2026, 3, 2)
+    assert (case.due_promised, case.due_statutory) == (date(2026, 3, 16), date(2026, 3, 30))
+    accept_event = next(e for e in case.events if e.trigger == "accept")
+    assert accept_event.data == {"deemed": True}
+
+
+def test_accepting_on_the_last_notice_day_starts_the_clock_that_day(hall):
+    case = hall.receive(day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-09"))
+    assert case.clock_start_on == date(2026, 3, 9)
+
+
+def test_refusal_after_the_notice_period_is_refused_and_changes_nothing(hall):
+    case = hall.receive(day="2026-03-02")
+    with pytest.raises(ActionNotAllowed):
+        cases.refuse(case, hall.actor("clerk"), "不属于受理范围", when=at("2026-03-10"))
+    assert case.state == "received"
+    assert [e.trigger for e in case.events] == ["receive"]
+
+
+def test_accept_with_gaps_after_the_notice_period_counts_from_receipt(hall):
+    case = hall.receive(day="2026-03-02")
+    cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True,
+                           when=at("2026-03-12"))
+    assert case.clock_start_on == date(2026, 3, 2)
+    assert case.due_gaps == case.due_promised == date(2026, 3, 16)
+
+
+def test_instant_cases_have_no_notice_period(hall):
+    case = hall.receive(hall.instant)
+    assert case.deemed_acceptance_on is None
+
+
+# -- joint shares ----------------------------------------------------------------------------------------------
+
+def test_a_returned_share_is_not_done_and_blocks_the_join_until_its_supplement(hall):
+    case, by_dept = _joint(hall)
+    steps.record_step_decision(by_dept[hall.other.id].id, hall.actor("other_reviewer"), "return", "缺图纸",
+                               when=at("2026-03-03"))
+    steps.record_step_decision(by_dept[hall.lead.id].id, hall.actor("reviewer"), "approve", "同意",
+                               when=at("2026-03-03"))
+    steps.record_step_decision(by_dept[hall.third.id].id, hall.actor("third_reviewer"), "approve", "同意",
+                               when=at("2026-03-03"))
+    assert case.state == "parallel_review"
+    steps.record_step_supplement(by_dept[hall.other.id].id, hall.actor("clerk"), when=at("2026-03-05"))
+    assert by_dept[hall.other.id].status == StepStatus.PENDING
+    steps.record_step_decision(by_dept[hall.other.id].id, hall.actor("other_reviewer"), "approve", "同意",
+                               when=at("2026-03-06"))
+    assert case.state == "consolidation"
+    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-09"))
+    assert case.state == "granted"
+
+
+def test_a_supplement_after_the_review_is_over_is_refused(hall):
+    case, by_dept = _joint(hall)
+    steps.record_step_decision(by_dept[hall.other.id].id, hall.actor("other_reviewer"), "return", "缺图纸",
+                               when=at("2026-03-03"))
+    cases.withdraw(case, hall.actor("clerk"), "申请人撤回", when=at("2026-03-04"))
+    with pytest.raises(cases.ServiceError):
+        steps.record_step_supplement(by_dept[hall.other.id].id, hall.actor("clerk"), when=at("2026-03-05"))
+
+
+def test_withdrawal_cancels_open_shares_and_lets_a_pending_extension_lapse(hall):
+    case, by_dept = _joint(hall)
+    steps.record_step_decision(by_dept[hall.lead.id].id, hall.actor("reviewer"), "approve", "同意",
+                               when=at("2026-03-03"))
+    cases.request_extension(case, hall.actor("reviewer"), 5, "情况复杂", when=at("2026-03-03"))
+    cases.withdraw(case, hall.actor("clerk"), "申请人撤回", when=at("2026-03-04"))
+    assert sorted(s.status for s in case.steps) == sorted(
+        [StepStatus.APPROVED, StepStatus.CANCELLED, StepStatus.CANCELLED])
+    assert [e.status for e in case.extensions] == [ExtensionStatus.REJECTED]
+
+
+# -- extensions and notices -------------------------------------------------------------------------------------
+
+def test_no_extension_once_the_statutory_limit_has_passed(hall):
+    case = hall.receive(day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))  # statutory due Mon 3/30
+    with pytest.raises(ActionNotAllowed):
+        cases.request_extension(case, hall.actor("reviewer"), 5, "情况复杂", when=at("2026-03-31"))
+    cases.request_extension(case, hall.actor("reviewer"), 5, "情况复杂", when=at("2026-03-30"))
+    with pytest.raises(ActionNotAllowed):
+        cases.approve_extension(case, hall.actor("head"), when=at("2026-03-31"))
+    assert case.due_statutory == date(2026, 3, 30)
+
+
+def test_the_supplement_notice_is_given_once_for_disclosure_requests_too(hall):
+    case = hall.receive(hall.disclosure, day="2026-03-02")
+    cases.request_supplement(case, hall.actor("reviewer"), ["申请内容描述不明确"], when=at("2026-03-03"))
+    cases.record_supplement(case, hall.actor("reviewer"), when=at("2026-03-05"))
+    with pytest.raises(ActionNotAllowed):
+        cases.request_supplement(case, hall.actor("reviewer"), ["再次补正"], when=at("2026-03-06"))
+    assert case.clock_start_on == date(2026, 3, 5)
+
+
+# -- rectification, calendar, time zones ------------------------------------------------------------------------
+
+def test_a_rectification_sent_back_runs_its_clock_again(hall):
+    case = hall.receive(hall.instant)
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    cases.close_case(case, hall.actor("clerk"), when=at("2026-03-02"))
+    task = complaints.open_rectification(case, actor=hall.actor("manager"), reason="差评：等待时间过长",
+                                         when=at("2026-03-02"))
+    for trigger, note in (("call_back", "已回访"), ("record_rectification", "增开窗口"), ("report_back", "")):
+        complaints.advance_rectification(task, hall.actor("clerk"), trigger, note, when=at("2026-03-05"))
+    supervisor = cases.Actor(hall.manager, "supervisor")
+    complaints.advance_rectification(task, supervisor, "send_back", "整改不到位", when=at("2026-03-06"))
+    db.session.flush()
+    assert task.decided_on is None
+    assert db.session.scalar(sa.select(Case.id).where(overdue_promised(date(2026, 4, 30)))) == task.id
+
+
+def test_a_calendar_change_moves_the_notice_period_and_the_delivery_date(hall):
+    waiting = hall.receive(day="2026-03-02")  # notice due by Mon 3/9
+    granted = hall.receive(day="2026-03-02")
+    cases.accept(granted, hall.actor("clerk"), when=at("2026-03-02"))
+    cases.decide(granted, hall.actor("head"), grant=True, when=at("2026-03-03"))  # delivery due Tue 3/17
+    set_calendar_day(date(2026, 3, 4), False, "停电", today=date(2026, 3, 4))
+    assert waiting.deemed_acceptance_on == date(2026, 3, 10)
+    assert granted.due_delivery == date(2026, 3, 18)
+
+
+def test_an_action_time_in_another_zone_counts_on_the_local_day(hall):
+    case = hall.receive(day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=datetime(2026, 3, 2, 17, 30, tzinfo=UTC))  # 3/3 01:30 local
+    assert case.accepted_on == date(2026, 3, 3)
+    last = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)).all()[-1]
+    assert last.at.astimezone(UTC).hour == 17
