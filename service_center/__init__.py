@@ -58,6 +58,19 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    from werkzeug.routing import IntegerConverter
+
+    from .views.pagination import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        """``<int:...>`` in URLs: ids beyond the database's integer range are simply not found."""
+
+        def __init__(self, map, *args, **kwargs):  # type: ignore[no-untyped-def]  # noqa: A002
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
+
     from . import auth, errors, views
     from .cli import register_cli
 

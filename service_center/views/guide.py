@@ -11,7 +11,7 @@ from workflows.diagrams import main_path, mermaid, side_exits
 
 from ..extensions import db
 from ..models import CaseType, Department, Item, ItemStatus
-from .pagination import like, paginate, search_term
+from .pagination import int_arg, like, paginate, search_term
 
 bp = Blueprint("guide", __name__, url_prefix="/guide")
 
@@ -28,7 +28,7 @@ def catalogue():  # type: ignore[no-untyped-def]
     )
     if q:
         query = query.where(sa.or_(Item.name.ilike(like(q), escape="\\"), Item.code.ilike(like(q), escape="\\")))
-    department_id = request.args.get("department", type=int)
+    department_id = int_arg("department")
     if department_id:
         query = query.where(Item.department_id == department_id)
     case_type = request.args.get("type", "")

@@ -14,7 +14,7 @@ from ...models import CaseType, Department, Item, ItemCategory, ItemStatus, Wind
 from ...services import ServiceError
 from ...services.catalogue import item_history, latest_versions, publish_item, save_item
 from ...services.catalogue_io import ImportRejected, export_csv, export_xlsx, import_catalogue
-from ..pagination import like, paginate, search_term
+from ..pagination import int_arg, like, paginate, search_term
 from . import bp
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -31,7 +31,7 @@ def items():  # type: ignore[no-untyped-def]
     q = search_term()
     show_all = request.args.get("all") == "1"
     filters = {
-        "department_id": request.args.get("department_id", 0, type=int),
+        "department_id": int_arg("department_id", 0),
         "category": _enum_arg("category", ItemCategory),
         "case_type": _enum_arg("case_type", CaseType),
         "status": _enum_arg("status", ItemStatus),

@@ -14,6 +14,7 @@ from ...forms.cases import ReceiveForm
 from ...models import ApplicantKind, Item, ItemStatus, Role, Window, item_windows
 from ...services import ServiceError
 from ...services.cases import Applicant, receive_application
+from ..pagination import int_arg
 from . import bp
 
 
@@ -47,7 +48,7 @@ def receive():  # type: ignore[no-untyped-def]
         for w in windows for i in items[w.id]
     ]
     if request.method == "GET":
-        chosen = request.args.get("window", type=int)
+        chosen = int_arg("window")
         if chosen in items:
             form.window.data = chosen
         elif windows:
