@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -268,20 +269,33 @@ def read_table(filename: str, content: bytes) -> list[list[str]]:
     return _read_csv(content)
 
 
+XLSX_MAX_UNCOMPRESSED = 64 * 1024 * 1024  # a 500-item catalogue is well under 1 MiB; refuse zip bombs
+
+
 def _read_xlsx(content: bytes) -> list[list[str]]:
+    """The first sheet's rows, read as streamed: the sheet's declared size is ignored (a tiny file may claim a
+    billion cells), at most MAX_ROWS + 1 rows and a few more columns than the template has are read."""
     from openpyxl import load_workbook
 
+    unreadable = ImportRejected([RowError(0, "", _("The Excel file could not be read."))])
     try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > XLSX_MAX_UNCOMPRESSED:
+                raise unreadable
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it does not read
             workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             try:
                 sheet = workbook.worksheets[0]
-                return [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+                sheet.reset_dimensions()
+                rows = sheet.iter_rows(values_only=True, max_col=len(COLUMNS) + 10)
+                return [[_cell_text(v) for v in row] for row in itertools.islice(rows, MAX_ROWS + 2)]
             finally:
                 workbook.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, IndexError) as error:
-        raise ImportRejected([RowError(0, "", _("The Excel file could not be read."))]) from error
+    except ImportRejected:
+        raise
+    except Exception as error:  # noqa: BLE001 - any failure to parse a foreign file is the file's fault
+        raise unreadable from error
 
 
 def _read_csv(content: bytes) -> list[list[str]]:

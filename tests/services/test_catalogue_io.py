@@ -172,6 +172,34 @@ def test_unreadable_files_are_rejected(app, hall):
         import_catalogue("empty.csv", b"")
 
 
+def test_an_xlsx_with_broken_sheet_xml_is_rejected_not_a_crash(app, hall):
+    import zipfile
+
+    good = io.BytesIO()
+    Workbook().save(good)
+    broken = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good.getvalue())) as source, zipfile.ZipFile(broken, "w") as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename.endswith("sheet1.xml"):
+                data = data[: len(data) // 2]  # truncated XML
+            target.writestr(info, data)
+    with pytest.raises(ImportRejected):
+        import_catalogue("broken.xlsx", broken.getvalue())
+
+
+def test_a_tiny_xlsx_claiming_a_huge_sheet_is_rejected(app, hall):
+    """Without streaming and caps this reads 3.2 billion padded cells (it never finishes)."""
+    book = Workbook()
+    book.active.append(list(COLUMNS))
+    book.active.cell(row=200_000, column=16_000, value="x")  # declares A1:WNR200000
+    content = io.BytesIO()
+    book.save(content)
+    with pytest.raises(ImportRejected) as rejected:
+        import_catalogue("huge.xlsx", content.getvalue())
+    assert rejected.value.errors
+
+
 def test_export_then_import_changes_nothing(app, hall):
     import_catalogue("catalogue.csv", _csv(_rows(40)))
     db.session.commit()
