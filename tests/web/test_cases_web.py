@@ -471,6 +471,19 @@ def test_case_pages_render_for_every_kind_and_role(client, hall, make_user, lang
         assert listing.status_code == 200
         for case in all_cases:
             response = client.get(f"/cases/{case.id}")
+            if case is complaint and user.role not in (Role.MANAGER, Role.SUPERVISOR, Role.ADMIN):
+                assert response.status_code == 403  # complaints are for the supervision office
+                continue
             assert response.status_code == 200, (user.role, case.workflow_key, case.state)
             assert case.number in response.get_data(as_text=True)
         client.post("/logout", data={"csrf_token": extract_csrf(listing.get_data(as_text=True))})
+
+
+def test_complaints_are_hidden_from_the_window_complained_about(client, hall):
+    from service_center.services.complaints import receive_complaint
+
+    complaint = receive_complaint(window=hall.window, complainant=Applicant("李四", "", "13900000000"),
+                                  content="窗口人员态度差", actor=cases.Actor.staff(hall.manager))
+    sign_in(client, hall.clerk)
+    assert client.get(f"/cases/{complaint.id}").status_code == 403
+    assert complaint.number not in client.get("/cases").get_data(as_text=True)

@@ -18,17 +18,23 @@ from ...extensions import db
 from ...models import Case, CasePause, CaseStep, Role, StepStatus, User, user_windows
 from ...services.clock import due_within, local_today, overdue_promised, overdue_statutory, work_calendar
 
+# Complaints are about a window and its staff: only the supervision office and managers see them.
+OVERSIGHT_ONLY_WORKFLOWS = ("complaint",)
+
 
 def scope_clause(user: User) -> sa.ColumnElement[bool]:
     """The cases ``user`` may see: clerks their windows', reviewers and heads their department's (as the
-    case's department or as a participating department of a step), oversight roles all."""
+    case's department or as a participating department of a step), oversight roles all; complaints only the
+    oversight roles."""
     if user.role in OVERSIGHT_ROLES:
         return sa.true()
+    not_complaint = Case.workflow_key.not_in(OVERSIGHT_ONLY_WORKFLOWS)
     if user.role == Role.CLERK:
-        return Case.window_id.in_(sa.select(user_windows.c.window_id).where(user_windows.c.user_id == user.id))
+        windows = sa.select(user_windows.c.window_id).where(user_windows.c.user_id == user.id)
+        return sa.and_(not_complaint, Case.window_id.in_(windows))
     if user.role in (Role.REVIEWER, Role.DEPT_HEAD) and user.department_id is not None:
         has_step = sa.exists().where(CaseStep.case_id == Case.id, CaseStep.department_id == user.department_id)
-        return sa.or_(Case.department_id == user.department_id, has_step)
+        return sa.and_(not_complaint, sa.or_(Case.department_id == user.department_id, has_step))
     return sa.false()
 
 
@@ -36,6 +42,8 @@ def in_scope(case: Case, user: User) -> bool:
     """The same rule as :func:`scope_clause`, for one loaded case."""
     if user.role in OVERSIGHT_ROLES:
         return True
+    if case.workflow_key in OVERSIGHT_ONLY_WORKFLOWS:
+        return False
     if user.role == Role.CLERK:
         return case.window_id is not None and any(w.id == case.window_id for w in user.windows)
     if user.role in (Role.REVIEWER, Role.DEPT_HEAD) and user.department_id is not None:
