@@ -67,6 +67,7 @@ class Config:
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
 
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    DEMO_ALLOWED = True  # `flask demo` may create the demo accounts
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ("zh_CN", "en")
@@ -91,6 +92,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    DEMO_ALLOWED = False  # no demo accounts with a published password unless --force
 
     @staticmethod
     def check(config: dict) -> None:

@@ -9,10 +9,17 @@ from flask.cli import with_appcontext
 @click.command("demo")
 @click.option("--days", default=182, show_default=True, help="How many days of historical cases to generate.")
 @click.option("--cases/--no-cases", default=True, show_default=True, help="Generate the historical cases.")
+@click.option("--force", is_flag=True, help="Seed even under the production configuration.")
 @with_appcontext
-def demo_command(days: int, cases: bool) -> None:
+def demo_command(days: int, cases: bool, force: bool) -> None:
     """Seed the demo centre: departments, windows, catalogue, users, and six months of cases."""
+    from flask import current_app
+
     from ..extensions import db
+
+    if not current_app.config["DEMO_ALLOWED"] and not force:
+        raise click.ClickException("refusing to create demo accounts (password demo1234) in production; "
+                                   "pass --force if this really is a demo installation")
     from ..services.clock import local_today
     from .cases import seed_demo_cases
     from .seed import seed_demo

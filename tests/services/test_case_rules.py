@@ -156,3 +156,18 @@ def test_an_action_time_in_another_zone_counts_on_the_local_day(hall):
     assert case.accepted_on == date(2026, 3, 3)
     last = db.session.scalars(sa.select(CaseEvent).where(CaseEvent.case_id == case.id)).all()[-1]
     assert last.at.astimezone(UTC).hour == 17
+
+
+def test_the_sweep_command_deems_old_applications_accepted_once(app, hall):
+    old = hall.receive(day="2026-03-02")
+    noticed = hall.receive(day="2026-03-02")
+    cases.request_supplement(noticed, hall.actor("clerk"), ["营业执照副本"], when=at("2026-03-03"))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["cases", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "1 applications deemed accepted" in result.output
+    db.session.expire_all()
+    assert (old.state, old.clock_start_on) == ("under_review", date(2026, 3, 2))
+    assert noticed.state == "supplement_requested"
+    assert "0 applications deemed accepted" in runner.invoke(args=["cases", "sweep"]).output

@@ -252,3 +252,12 @@ def test_flask_demo_command(app, runs):
     else:
         assert "Historical cases:" in result.output
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == len(expand_catalogue())
+
+
+def test_demo_refuses_production_without_force(app, monkeypatch):
+    monkeypatch.setitem(app.config, "DEMO_ALLOWED", False)
+    result = app.test_cli_runner().invoke(args=["demo", "--no-cases"])
+    assert result.exit_code != 0
+    assert "production" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Item)) == 0
+
