@@ -487,3 +487,22 @@ def test_complaints_are_hidden_from_the_window_complained_about(client, hall):
     sign_in(client, hall.clerk)
     assert client.get(f"/cases/{complaint.id}").status_code == 403
     assert complaint.number not in client.get("/cases").get_data(as_text=True)
+
+
+def test_a_returned_share_is_reopened_from_the_case_page(client, hall):
+    from service_center.services import steps
+
+    case = hall.receive(hall.joint)
+    cases.accept(case, hall.actor("clerk"), when=case.received_at)
+    other = next(s for s in case.steps if s.department_id == hall.other.id)
+    steps.record_step_decision(other.id, hall.actor("other_reviewer"), "return", "缺消防图纸")
+    sign_in(client, hall.clerk)
+    page = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"/cases/{case.id}/steps/{other.id}/supplement" in page
+    response = client.post(f"/cases/{case.id}/steps/{other.id}/supplement", data={"csrf_token": extract_csrf(page)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CaseStep, other.id).status == StepStatus.PENDING
+    # Again: nothing to reopen, a clear refusal and no change.
+    again = client.post(f"/cases/{case.id}/steps/{other.id}/supplement", data={"csrf_token": extract_csrf(page)})
+    assert again.status_code == 400

@@ -16,7 +16,7 @@ from ...extensions import db
 from ...models import Case, CaseStep
 from ...services import ServiceError
 from ...services.cases import Actor, flush, lock_case, workflow_label
-from ...services.steps import record_step_decision
+from ...services.steps import record_step_decision, record_step_supplement
 from . import bp
 from .action_specs import build_form, spec_for
 from .detail import render_case, step_form
@@ -84,4 +84,26 @@ def decide_step(case_id: int, step_id: int):  # type: ignore[no-untyped-def]
         return _refused(case_id, key, form, error)
     db.session.commit()
     flash(_("The department's decision was recorded."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/steps/<int:step_id>/supplement", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def step_supplement(case_id: int, step_id: int):  # type: ignore[no-untyped-def]
+    """The supplement a department asked for arrived: its share is pending again."""
+    case = _locked_case_in_scope(case_id)
+    step = db.session.get(CaseStep, step_id)
+    if step is None or step.case_id != case.id:
+        abort(404)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        _run(lambda: record_step_supplement(step.id, Actor.staff(current_user)))
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return render_case(db.get_or_404(Case, case_id), status=error.status_code)
+    db.session.commit()
+    flash(_("The supplement was recorded; the department reviews again."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
