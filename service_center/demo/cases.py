@@ -20,6 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import (
+    SPECIAL_PROCEDURES,
     Case,
     CaseEvent,
     CaseExtension,
@@ -28,7 +29,6 @@ from ..models import (
     CaseType,
     Item,
     ItemStatus,
-    ProcedureType,
     Role,
     StepStatus,
     User,
@@ -49,7 +49,6 @@ COMPANY_SUFFIXES = (
 )
 CITIES = "杭州宁波温州嘉兴湖州绍兴金华衢州舟山台州丽水"
 CASE_ROWS = (Case, CaseEvent, CaseStep, CasePause, CaseExtension)
-SPECIAL_PROCEDURES = [p for p in ProcedureType if p != ProcedureType.CONSULTATION]  # Art. 45 procedures
 PAUSE_REASON = "依法需要组织专家评审或现场核查，所需时间不计入审批期限"
 DENIAL_REASON = "不符合法定条件，依法不予许可。申请人可自收到本决定之日起60日内申请行政复议，或6个月内提起行政诉讼。"
 

@@ -3,6 +3,7 @@
 from .base import utcnow
 from .calendar import CalendarDay, CalendarSource, CalendarYear
 from .case import (
+    SPECIAL_PROCEDURES,
     ApplicantKind,
     Case,
     CaseCounter,
@@ -13,6 +14,7 @@ from .case import (
     ExtensionStatus,
     ProcedureType,
     StepStatus,
+    procedure_types_for,
 )
 from .catalogue import (
     DEFAULT_WORKFLOW,
@@ -31,6 +33,7 @@ from .organisation import Department, Window, user_windows
 from .user import Role, User
 
 __all__ = [
+    "SPECIAL_PROCEDURES",
     "ApplicantKind",
     "CalendarDay",
     "CalendarSource",
@@ -44,6 +47,7 @@ __all__ = [
     "ExtensionStatus",
     "ProcedureType",
     "StepStatus",
+    "procedure_types_for",
     "DEFAULT_WORKFLOW",
     "WORKFLOW_KEYS",
     "AcceptancePeriod",

@@ -202,6 +202,15 @@ class ProcedureType(enum.StrEnum):
     CONSULTATION = "consultation"  # 征求第三方意见 (information-disclosure requests)
 
 
+# The special procedures of Art. 45 (licensing cases); disclosure requests pause only for a consultation.
+SPECIAL_PROCEDURES = tuple(p for p in ProcedureType if p != ProcedureType.CONSULTATION)
+
+
+def procedure_types_for(workflow_key: str) -> tuple[ProcedureType, ...]:
+    """Which clock stops a case of this workflow may take."""
+    return (ProcedureType.CONSULTATION,) if workflow_key == "disclosure" else SPECIAL_PROCEDURES
+
+
 class CasePause(db.Model):
     """A clock stop: the working days in [started_on, ended_on) do not count."""
 

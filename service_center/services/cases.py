@@ -55,6 +55,7 @@ from ..models import (
     StepStatus,
     User,
     Window,
+    procedure_types_for,
     utcnow,
 )
 from . import Conflict, ServiceError
@@ -553,6 +554,8 @@ def start_special_procedure(case: Case, actor: Actor, procedure_type: ProcedureT
         procedure = ProcedureType(procedure_type)
     except ValueError as exc:
         raise ServiceError(_("Unknown special procedure."), field="procedure_type") from exc
+    if procedure not in procedure_types_for(case.workflow_key):
+        raise ServiceError(_("This kind of case cannot be paused for that procedure."), field="procedure_type")
     if expected_days < 0:
         raise ServiceError(_("The expected length cannot be negative."), field="expected_days")
     trigger = _clock_trigger(case, "pause", actor)

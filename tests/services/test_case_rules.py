@@ -171,3 +171,15 @@ def test_the_sweep_command_deems_old_applications_accepted_once(app, hall):
     assert (old.state, old.clock_start_on) == ("under_review", date(2026, 3, 2))
     assert noticed.state == "supplement_requested"
     assert "0 applications deemed accepted" in runner.invoke(args=["cases", "sweep"]).output
+
+
+@pytest.mark.parametrize(("kind", "procedure"), [("committed", "consultation"), ("disclosure", "inspection")])
+def test_each_kind_pauses_only_for_its_own_procedures(hall, kind, procedure):
+    case = hall.receive(getattr(hall, kind), day="2026-03-02")
+    if kind == "committed":
+        cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    else:
+        cases.perform(case, "start_processing", hall.actor("reviewer"), when=at("2026-03-02"))
+    with pytest.raises(cases.ServiceError):
+        cases.start_special_procedure(case, hall.actor("reviewer"), procedure, reason="x", when=at("2026-03-03"))
+    assert case.pauses == []

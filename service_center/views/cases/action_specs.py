@@ -16,6 +16,7 @@ from wtforms.fields.choices import SelectChoice
 
 from workflows.engine import definition_of
 
+from ...case_labels import PROCEDURE_LABELS
 from ...extensions import db
 from ...forms.cases import (
     AcceptForm,
@@ -29,7 +30,7 @@ from ...forms.cases import (
     ReasonForm,
     SupplementForm,
 )
-from ...models import Case, Department
+from ...models import Case, Department, procedure_types_for
 from ...services import cases as case_services
 from ...services import complaints
 from ...services.cases import Actor
@@ -177,6 +178,9 @@ def build_form(case: Case, trigger: str, spec: ActionSpec, *, bound: bool) -> Fl
     if "missing_materials" in form:
         chosen = [m for m in materials if not m.is_key] if isinstance(form, GapsForm) else materials
         form["missing_materials"].choices = [SelectChoice(m.name, m.name) for m in chosen]
+    if "procedure_type" in form:
+        form["procedure_type"].choices = [SelectChoice(p.value, PROCEDURE_LABELS[p])
+                                          for p in procedure_types_for(case.workflow_key)]
     if "departments" in form:
         if case.workflow_key == "joint":
             departments = db.session.scalars(
