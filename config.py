@@ -65,6 +65,12 @@ class Config:
     LOGIN_FREE_ATTEMPTS = int(os.environ.get("LOGIN_FREE_ATTEMPTS", "5"))
     LOGIN_MAX_LOCK_MINUTES = int(os.environ.get("LOGIN_MAX_LOCK_MINUTES", "60"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    # Failed sign-ins and failed case lookups allowed per client address (service_center/throttle.py).
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
+    TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per minute;60 per hour")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")  # e.g. redis://127.0.0.1:6379
+    RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))  # reverse proxies in front of the app
 
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     DEMO_ALLOWED = True  # `flask demo` may create the demo accounts
@@ -85,6 +91,7 @@ class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"  # noqa: S105
     WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = False  # one app serves every test from 127.0.0.1; tests/web/test_throttle.py enables it
 
 
 class ProductionConfig(Config):

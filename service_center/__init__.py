@@ -71,12 +71,13 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
 
     app.url_map.converters["int"] = IdConverter
 
-    from . import auth, errors, views
+    from . import auth, errors, throttle, views
     from .cli import register_cli
 
     auth.init_app(app)
     errors.init_app(app)
     views.register_blueprints(app)
+    throttle.init_app(app)
     register_cli(app)
 
     from .labels import TEMPLATE_GLOBALS

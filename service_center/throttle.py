@@ -1,0 +1,38 @@
+"""Per-address limits on the two public doors that take a secret: staff sign-in and case tracking.
+
+The account lock (services.accounts) stops guessing one account's password; these limits stop one address
+from trying many accounts or many query codes. Only failed attempts count (a sign-in that redirects, a
+tracking lookup that finds the case cost nothing), so a busy counter PC or hall kiosk is never held up by
+its own successful use. Flask-Limiter keeps the counts: in memory by default (per process), in Redis or
+another shared store when RATELIMIT_STORAGE_URI names one, which production with several workers should.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from flask_babel import lazy_gettext as _l
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+# endpoint -> the config key holding its limit (Flask-Limiter notation, e.g. "10 per minute;100 per hour")
+LIMITED_DOORS = {"auth.login": "LOGIN_RATE_LIMIT", "cases.track": "TRACK_RATE_LIMIT"}
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code >= 400
+
+
+def init_app(app: Flask) -> None:
+    """Wrap the limited views with a limiter of this application's own (tests build several apps)."""
+    proxies = app.config["PROXY_FIX_X_FOR"]
+    if proxies:  # behind nginx & co. the client address is in X-Forwarded-For, set by that many proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+    limiter = Limiter(get_remote_address, app=app)
+    app.extensions["service_center.limiter"] = limiter  # the wrapped views hold it only weakly
+    for endpoint, config_key in LIMITED_DOORS.items():
+        app.view_functions[endpoint] = limiter.limit(
+            app.config[config_key], methods=["POST"], deduct_when=_failed,
+            error_message=lambda: str(_l("Too many failed attempts from your address. Wait a few minutes, "
+                                         "then try again.")),
+        )(app.view_functions[endpoint])
