@@ -155,6 +155,7 @@ class ItemData:
     windows: tuple[str, ...]
     participants: tuple[str, ...] = ()  # joint items: every reviewing department, the lead included
     join_rule: JoinRule | None = None
+    step_limit: int | None = None  # joint items: each department's share of the promised limit
     periods: bool = False
 
 
@@ -289,6 +290,7 @@ def expand_catalogue() -> list[ItemData]:
                         windows=_item_windows(department, joint, rng),
                         participants=(department, *base.participants) if joint else (),
                         join_rule=base.join_rule if joint else None,
+                        step_limit=max(1, promised * 2 // 3) if joint else None,
                         periods=base.periods and kind == _NEW,
                     )
                 )
@@ -364,6 +366,7 @@ def seed_catalogue(ctx: SeedContext) -> None:
             legal_basis=data.legal_basis,
             conditions=data.conditions,
             join_rule=data.join_rule,
+            step_limit_days=data.step_limit,
             materials=[
                 ItemMaterial(position=n, name=m.name, is_key=m.is_key, note=m.note)
                 for n, m in enumerate(data.materials, start=1)

@@ -100,6 +100,12 @@ class ItemForm(FlaskForm):
     participating_department_ids = SelectMultipleField(
         _l("Participating departments (the lead included)"), coerce=int
     )
+    step_limit_days = IntegerField(
+        _l("Parallel review limit (working days)"),
+        validators=[Optional(), NumberRange(1, MAX_LIMIT_DAYS)],
+        description=_l("Each department's share of the review; the lead consolidates in the rest of the promised "
+                       "limit. Empty: the promised limit."),
+    )
     acceptance_periods = PeriodsField(_l("Acceptance periods"), description=PERIODS_HELP)
 
     def set_choices(self, departments: list, windows: list) -> None:
@@ -128,6 +134,7 @@ class ItemForm(FlaskForm):
         self.lead_department_id.data = data.lead_department_id or 0
         self.join_rule.data = data.join_rule.value if data.join_rule else ""
         self.participating_department_ids.data = sorted(data.participating_department_ids)
+        self.step_limit_days.data = data.step_limit_days
         self.acceptance_periods.data = data.acceptance_periods
 
     def to_data(self) -> ItemData:
@@ -145,6 +152,7 @@ class ItemForm(FlaskForm):
             lead_department_id=self.lead_department_id.data or None,
             join_rule=JoinRule(self.join_rule.data) if self.join_rule.data else None,
             participating_department_ids=frozenset(self.participating_department_ids.data or ()),
+            step_limit_days=self.step_limit_days.data,
             window_ids=frozenset(self.window_ids.data or ()),
             materials=self.materials.data or (),
             acceptance_periods=self.acceptance_periods.data or (),

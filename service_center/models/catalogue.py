@@ -86,6 +86,10 @@ class Item(Timestamps, db.Model):
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.CheckConstraint("case_type <> 'joint' OR lead_department_id IS NOT NULL", name="joint_has_lead"),
         sa.CheckConstraint("case_type <> 'joint' OR join_rule IS NOT NULL", name="joint_has_join_rule"),
+        sa.CheckConstraint(
+            "step_limit_days IS NULL OR (step_limit_days >= 1 AND step_limit_days <= promised_limit_days)",
+            name="step_limit_within_promised",
+        ),
         sa.Index(
             "uq_items_one_published_per_code",
             "code",
@@ -111,6 +115,9 @@ class Item(Timestamps, db.Model):
     conditions: Mapped[str] = mapped_column(sa.Text, default="")
     lead_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     join_rule: Mapped[JoinRule | None] = mapped_column(enum_type(JoinRule, "join_rule"))
+    # Joint items: the working days each department has for its share of the parallel review (并联审查时限),
+    # leaving the lead the rest of the promised limit to consolidate; None gives the steps the promised limit.
+    step_limit_days: Mapped[int | None]
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

@@ -65,6 +65,7 @@ class ItemData:
     conditions: str = ""
     lead_department_id: int | None = None
     join_rule: JoinRule | None = None
+    step_limit_days: int | None = None  # joint items: each department's share; None: the promised limit
     participating_department_ids: frozenset[int] = field(default_factory=frozenset)
     window_ids: frozenset[int] = field(default_factory=frozenset)
     materials: tuple[MaterialSpec, ...] = ()
@@ -86,6 +87,7 @@ class ItemData:
             conditions=item.conditions or "",
             lead_department_id=item.lead_department_id,
             join_rule=JoinRule(item.join_rule) if item.join_rule else None,
+            step_limit_days=item.step_limit_days,
             participating_department_ids=frozenset(d.id for d in item.participating_departments),
             window_ids=frozenset(w.id for w in item.windows),
             materials=tuple(MaterialSpec(m.name, m.is_key) for m in item.materials),
@@ -104,6 +106,7 @@ class ItemData:
             conditions=self.conditions.strip(),
             lead_department_id=self.lead_department_id if joint else None,
             join_rule=self.join_rule if joint else None,
+            step_limit_days=self.step_limit_days if joint else None,
             participating_department_ids=frozenset(self.participating_department_ids) if joint else frozenset(),
             window_ids=frozenset(self.window_ids),
             materials=tuple(self.materials),
@@ -196,6 +199,8 @@ def check_item_data(data: ItemData, departments: dict[int, Department], windows:
             errors.append(("lead_department_id", _("Unknown department.")))
         if data.join_rule is None:
             errors.append(("join_rule", _("A joint item needs a join rule.")))
+        if data.step_limit_days is not None and not 1 <= data.step_limit_days <= data.promised_limit_days:
+            errors.append(("step_limit_days", _("Between 1 working day and the promised time limit.")))
         unknown = data.participating_department_ids - departments.keys()
         if unknown:
             errors.append(("participating_department_ids", _("Unknown department.")))
@@ -265,6 +270,7 @@ def apply_data(item: Item, data: ItemData, lookups: Lookups) -> None:
     item.lead_department_id = data.lead_department_id
     item.lead_department = lookups.departments.get(data.lead_department_id) if data.lead_department_id else None
     item.join_rule = data.join_rule
+    item.step_limit_days = data.step_limit_days
     item.participating_departments = sorted(
         (lookups.departments[i] for i in data.participating_department_ids), key=lambda d: d.code
     )

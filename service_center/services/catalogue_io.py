@@ -56,6 +56,7 @@ COLUMNS = (
     "lead_department_code",
     "participating_department_codes",
     "join_rule",
+    "step_limit_days",
     "acceptance_periods",
 )
 REQUIRED_COLUMNS = (
@@ -97,6 +98,8 @@ HEADER_ALIASES = {
     "参与部门编码": "participating_department_codes",
     "联办部门编码": "participating_department_codes",
     "汇总规则": "join_rule",
+    "并联审查时限": "step_limit_days",
+    "部门审查时限": "step_limit_days",
     "受理时段": "acceptance_periods",
     "受理期限": "acceptance_periods",
 }
@@ -200,6 +203,7 @@ def item_row(item: Item) -> dict[str, object]:
         "lead_department_code": item.lead_department.code if item.lead_department else "",
         "participating_department_codes": LIST_SEPARATOR.join(d.code for d in item.participating_departments),
         "join_rule": str(item.join_rule) if item.join_rule else "",
+        "step_limit_days": item.step_limit_days if item.step_limit_days is not None else "",
         "acceptance_periods": format_periods(
             ((p.opens_on, p.closes_on) for p in item.acceptance_periods), LIST_SEPARATOR
         ),
@@ -421,7 +425,7 @@ def parse_catalogue(
             if join_rule is None:
                 problem("join_rule", _("Unknown join rule %(value)s.", value=values["join_rule"]))
         limits = {}
-        for column in ("statutory_limit_days", "promised_limit_days"):
+        for column in ("statutory_limit_days", "promised_limit_days", "step_limit_days"):
             raw = values.get(column, "")
             if raw:
                 try:
@@ -474,6 +478,7 @@ def parse_catalogue(
             conditions=values.get("conditions", ""),
             lead_department_id=lead.id if lead else None,
             join_rule=join_rule,
+            step_limit_days=limits.get("step_limit_days"),
             participating_department_ids=frozenset(departments[c].id for c in participating if c in departments),
             window_ids=frozenset(windows[n].id for n in numbers if n in windows),
             materials=materials,

@@ -33,7 +33,7 @@ def fan_out(case: Case, *, departments: Sequence[int] | None = None, today: date
     """Create one pending step per participating department (the lead always included).
 
     ``departments`` (ids) replaces the item's participating departments for this case. Each step has the
-    case's promised limit, counted from today.
+    item's parallel review limit (else the case's promised limit), counted from today.
     """
     item = case.item
     chosen = list(departments) if departments else [d.id for d in item.participating_departments]
@@ -47,7 +47,7 @@ def fan_out(case: Case, *, departments: Sequence[int] | None = None, today: date
         raise ServiceError(_("A joint case needs at least two departments."), field="departments")
     steps = [
         CaseStep(case=case, department_id=department_id, is_lead=department_id == case.department_id,
-                 limit_days=case.promised_limit_days, started_on=today, due_on=today)
+                 limit_days=item.step_limit_days or case.promised_limit_days, started_on=today, due_on=today)
         for department_id in dict.fromkeys(chosen)
     ]
     db.session.add_all(steps)

@@ -40,6 +40,8 @@ def _refused(*rows: object) -> None:
         pytest.param({"promised_limit_days": -1, "statutory_limit_days": 5}, id="negative-promise"),
         pytest.param({"version": 0}, id="version-zero"),
         pytest.param({"case_type": CaseType.JOINT, "join_rule": JoinRule.ALL_APPROVE}, id="joint-without-lead"),
+        pytest.param({"step_limit_days": 11}, id="step-limit-beyond-promised"),
+        pytest.param({"step_limit_days": 0}, id="step-limit-zero"),
     ],
 )
 def test_item_check_constraints(app, make_department, fields):

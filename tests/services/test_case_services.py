@@ -199,6 +199,17 @@ def test_joint_steps_are_stored_with_their_own_deadlines(hall):
             StepStatus.PENDING, D("2026-03-02"), 30, D("2026-04-14"))
 
 
+def test_joint_steps_get_the_items_parallel_review_limit(hall):
+    hall.joint.step_limit_days = 10  # each department's share; the lead consolidates in the rest
+    case = stored(accepted(hall, hall.joint))
+    # 10 working days after Mon 3/2 -> Mon 3/16; the case keeps its promised 30 -> 4/14
+    assert {(s.limit_days, s.due_on) for s in case.steps} == {(10, D("2026-03-16"))}
+    assert case.due_promised == D("2026-04-14")
+    cases.start_special_procedure(case, hall.actor("head"), "inspection", reason="现场核查", when=at("2026-03-09"))
+    cases.end_special_procedure(case, hall.actor("head"), when=at("2026-03-11"))
+    assert {s.due_on for s in stored(case).steps} == {D("2026-03-18")}  # the pause moves the steps too
+
+
 # -- deadlines through the services ----------------------------------------------------------------------------
 
 

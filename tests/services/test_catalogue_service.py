@@ -211,3 +211,18 @@ def _count_published(code: str) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(Item).where(Item.code == code, Item.status == ItemStatus.PUBLISHED)
     )
+
+
+def test_parallel_review_limit_is_checked_and_kept_for_joint_items_only(app, make_department):
+    lead, other = make_department(), make_department()
+    joint = {"case_type": CaseType.JOINT, "lead_department_id": lead.id, "join_rule": JoinRule.ALL_APPROVE,
+             "participating_department_ids": frozenset({lead.id, other.id})}
+    promised = _data(lead).promised_limit_days
+    for bad in (0, promised + 1):
+        with pytest.raises(ServiceError) as error:
+            create_item("PR-1", _data(lead, **joint, step_limit_days=bad))
+        assert error.value.field == "step_limit_days"
+    item = create_item("PR-1", _data(lead, **joint, step_limit_days=promised - 1))
+    assert item.step_limit_days == promised - 1
+    assert ItemData.of(item).step_limit_days == promised - 1
+    assert create_item("PR-2", _data(lead, step_limit_days=promised - 1)).step_limit_days is None  # not joint

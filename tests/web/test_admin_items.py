@@ -101,12 +101,22 @@ def test_joint_item_through_the_form(client, login_as, make_department):
         join_rule="all_approve",
         participating_department_ids=[str(lead.id), str(other.id)],
     )
+    client.get("/lang/en")
+    too_long = {**data, "step_limit_days": "11"}  # beyond the promised 10
+    response = client.post("/admin/items/new", data={"csrf_token": _token(client, "/admin/items/new"), **too_long})
+    assert response.status_code == 400
+    assert "Between 1 working day and the promised time limit." in response.get_data(as_text=True)
+    assert _count() == 0
+    data["step_limit_days"] = "7"
     response = client.post("/admin/items/new", data={"csrf_token": _token(client, "/admin/items/new"), **data})
     assert response.status_code == 302
     item = db.session.scalar(sa.select(Item).where(Item.code == "XK-100"))
     assert item.case_type == CaseType.JOINT
     assert item.workflow_key == "joint"
+    assert item.step_limit_days == 7
     assert {d.id for d in item.participating_departments} == {lead.id, other.id}
+    page = client.get(f"/admin/items/{item.id}/edit").get_data(as_text=True)
+    assert 'name="step_limit_days" type="number" value="7"' in page or 'value="7"' in page
 
 
 def test_publish_a_draft_then_a_second_publish_is_409(client, login_as, make_item):
