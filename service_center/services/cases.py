@@ -59,7 +59,7 @@ from ..models import (
     utcnow,
 )
 from . import Conflict, ServiceError
-from .clock import local_now, refresh_due_dates, work_calendar
+from .clock import due_dates_on, local_now, refresh_due_dates, work_calendar
 from .numbers import new_query_code, next_case_number
 
 
@@ -184,6 +184,18 @@ def flush() -> None:
     except StaleDataError as exc:
         raise Conflict(_("Somebody else changed this case first. Reload it and try again; nothing was changed.")) \
             from exc
+
+
+def _ensure_state_allows(case: Case, trigger: str) -> None:
+    """Raise the usual "not possible while the case is ..." error when ``case``'s state has no ``trigger``.
+
+    For verbs that check rules of their own (deadlines, join rules) before firing: the state comes first.
+    """
+    definition = definition_of(case)
+    allowed = definition.triggers_from(case.state)
+    if trigger not in allowed:
+        raise _translate(InvalidTransition(definition.key, definition.version, case.state, trigger, allowed),
+                         case, trigger)
 
 
 def perform(
@@ -341,6 +353,7 @@ def request_supplement(case: Case, actor: Actor, missing_materials: Sequence[str
     if case.supplement_notice_on is not None:
         raise ActionNotAllowed(_("The one-time notice to supplement went out on %(day)s; it is given only once.",
                                  day=case.supplement_notice_on.isoformat()), field="missing_materials")
+    _ensure_state_allows(case, "request_supplement")
     if _deemed_accepted(case, now.date()):
         raise ActionNotAllowed(
             _("The 5 working days for a supplement notice ended on %(day)s: the application counts as accepted "
@@ -353,6 +366,7 @@ def request_supplement(case: Case, actor: Actor, missing_materials: Sequence[str
     case.outstanding_materials = missing
     if case.workflow_key == "disclosure":
         case.clock_start_on = None  # the count restarts when the supplement arrives
+        _close_open_pause(case, now.date())  # a consultation under way ends with the old count
     refresh_due_dates(case, today=now.date())
     flush()
     return case
@@ -510,6 +524,7 @@ def refuse(case: Case, actor: Actor, reason: str, *, when: datetime | None = Non
     decision can refuse it.
     """
     now = _now(when)
+    _ensure_state_allows(case, "refuse")
     if _deemed_accepted(case, now.date()):
         raise ActionNotAllowed(_("The application counts as accepted as of %(day)s (no supplement notice within 5 "
                                  "working days): accept it and decide.", day=case.received_on.isoformat()),
@@ -610,10 +625,14 @@ def request_extension(case: Case, actor: Actor, days: int, reason: str, *, when:
 
 
 def _ensure_within_statutory_limit(case: Case, today: date) -> None:
-    """An extension is decided within the statutory limit (Art. 42); after it, the overrun stands."""
-    if case.due_statutory is not None and today > case.due_statutory:
+    """An extension is decided within the statutory limit (Art. 42); after it, the overrun stands.
+
+    The limit as it stands today: a special procedure still running has stopped the clock until today.
+    """
+    dates = due_dates_on(case, today)
+    if dates is not None and today > dates[1]:
         raise ActionNotAllowed(_("The statutory limit ended on %(day)s: an extension can no longer be granted.",
-                                 day=case.due_statutory.isoformat()), field="days")
+                                 day=dates[1].isoformat()), field="days")
 
 
 def decide_extension(case: Case, actor: Actor, approve: bool, *, comment: str = "", when: datetime | None = None,
@@ -657,6 +676,7 @@ def decide(case: Case, actor: Actor, grant: bool, reason: str = "", *, when: dat
     A pending extension request lapses with the decision.
     """
     now = _now(when)
+    _ensure_state_allows(case, "grant" if grant else "deny")
     if grant and case.item is not None and case.item.join_rule == JoinRule.ALL_APPROVE and any(
         s.status != StepStatus.APPROVED for s in case.steps
     ):
@@ -716,6 +736,7 @@ def abandon_disclosure(case: Case, actor: Actor, *, comment: str = "", when: dat
     """No supplement arrived in the time given: the request counts as abandoned (视为放弃申请)."""
     now = _now(when)
     perform(case, "abandon", actor, when=now, comment=comment, expected_version=expected_version)
+    _close_open_pause(case, now.date())
     _end(case, now.date(), "abandoned", comment)
     return case
 

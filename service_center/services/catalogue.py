@@ -17,6 +17,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
 
+from workflows.clock import DISCLOSURE_DAYS
+
 from ..extensions import db
 from ..models import (
     DEFAULT_WORKFLOW,
@@ -192,6 +194,10 @@ def check_item_data(data: ItemData, departments: dict[int, Department], windows:
         errors.append(
             ("workflow_key", _("Use %(keys)s for this case type.", keys=", ".join(sorted(allowed_workflows))))
         )
+    elif data.workflow_key == DISCLOSURE_WORKFLOW and data.statutory_limit_days != DISCLOSURE_DAYS:
+        errors.append(("statutory_limit_days", _("A disclosure request is answered within %(days)d working days "
+                                                 "(Regulations on Open Government Information, Art. 33).",
+                                                 days=DISCLOSURE_DAYS)))
     if data.case_type == CaseType.JOINT:
         if data.lead_department_id is None:
             errors.append(("lead_department_id", _("A joint item needs a lead department.")))

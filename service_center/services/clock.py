@@ -161,20 +161,28 @@ def _case_due(case_start: date, promised: int, statutory: int, pauses: list[Paus
     return dates.promised, dates.statutory, dates.provisional
 
 
+def due_dates_on(case: Case, today: date, calendar: WorkCalendar | None = None) -> tuple[date, date, bool] | None:
+    """The case's promised and statutory due dates (and whether provisional) as they stand on ``today``: an
+    open special procedure has stopped the clock up to that day. None before the clock starts."""
+    if case.clock_start_on is None:
+        return None
+    pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses]
+    extensions = [Extension(e.days) for e in case.extensions if e.status == ExtensionStatus.APPROVED]
+    return _case_due(case.clock_start_on, case.promised_limit_days, case.statutory_limit_days, pauses, extensions,
+                     calendar or work_calendar(), today)
+
+
 def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCalendar | None = None) -> None:
     """Recompute the case's and its pending steps' due dates from its clock start, pauses and extensions."""
     today = today or local_today()
     calendar = calendar or work_calendar()
-    if case.clock_start_on is None:
+    dates = due_dates_on(case, today, calendar)
+    if dates is None:
         case.due_promised = case.due_statutory = None
         case.due_provisional = False
         return
+    case.due_promised, case.due_statutory, case.due_provisional = dates
     pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses]
-    extensions = [Extension(e.days) for e in case.extensions if e.status == ExtensionStatus.APPROVED]
-    case.due_promised, case.due_statutory, case.due_provisional = _case_due(
-        case.clock_start_on, case.promised_limit_days, case.statutory_limit_days, pauses, extensions, calendar,
-        today,
-    )
     for step in case.steps:
         if step.status == StepStatus.PENDING:
             step.due_on = due_date(step.started_on, step.limit_days, calendar, pauses=pauses, as_of=today)
@@ -191,8 +199,9 @@ class ClockReading:
 
 
 def read_clock(case: Case, *, today: date | None = None) -> ClockReading | None:
-    """The working days a case has used and has left today; None before its clock starts or after it ends."""
-    if case.clock_start_on is None or not case.in_progress:
+    """The working days a case has used and has left today; None before its clock starts or after it stops
+    (the decision, or the end of the case)."""
+    if case.clock_start_on is None or not case.in_progress or case.decided_on is not None:
         return None
     today = today or local_today()
     calendar = work_calendar()
@@ -210,20 +219,38 @@ def read_clock(case: Case, *, today: date | None = None) -> ClockReading | None:
 # -- what counts as overdue (one rule, used by lists, counts and sweeps) ------------------------------------------
 
 
+def _open_pause(started_by: sa.ColumnElement | None = None) -> sa.Exists:
+    """A special procedure is running (one that started on or before ``started_by``, when given)."""
+    condition = sa.and_(CasePause.case_id == Case.id, CasePause.ended_on.is_(None))
+    if started_by is not None:
+        condition = sa.and_(condition, CasePause.started_on <= started_by)
+    return sa.exists().where(condition)
+
+
+def _deciding() -> sa.ColumnElement[bool]:
+    """Open and not yet decided, with a clock that has started."""
+    return sa.and_(Case.in_progress, Case.decided_on.is_(None), Case.due_promised.is_not(None))
+
+
 def clock_running() -> sa.ColumnElement[bool]:
     """The decision clock runs: the case is open, not yet decided, and no special procedure stops it."""
-    open_pause = sa.exists().where(CasePause.case_id == Case.id, CasePause.ended_on.is_(None))
-    return sa.and_(Case.in_progress, Case.decided_on.is_(None), Case.due_promised.is_not(None), ~open_pause)
+    return sa.and_(_deciding(), ~_open_pause())
+
+
+def _overdue(due: sa.ColumnElement, today: date) -> sa.ColumnElement[bool]:
+    # A procedure that started by the due date stopped the clock in time (the stored date is refreshed when it
+    # ends); one started after it changes nothing: an overdue case stays overdue.
+    return sa.and_(_deciding(), due < today, ~_open_pause(started_by=due))
 
 
 def overdue_promised(today: date) -> sa.ColumnElement[bool]:
     """Past the promised limit (超期, yellow card while within the statutory limit)."""
-    return sa.and_(clock_running(), Case.due_promised < today)
+    return _overdue(Case.due_promised, today)
 
 
 def overdue_statutory(today: date) -> sa.ColumnElement[bool]:
     """Past the statutory limit (red card)."""
-    return sa.and_(clock_running(), Case.due_statutory < today)
+    return _overdue(Case.due_statutory, today)
 
 
 def due_within(today: date, last_day: date) -> sa.ColumnElement[bool]:

@@ -12,7 +12,7 @@ from service_center.extensions import db
 from service_center.models import Case, CaseEvent, ExtensionStatus, JoinRule, StepStatus
 from service_center.services import cases, complaints, steps
 from service_center.services.cases import ActionNotAllowed
-from service_center.services.clock import overdue_promised, set_calendar_day
+from service_center.services.clock import overdue_promised, overdue_statutory, read_clock, set_calendar_day
 from tests.services.conftest import at
 
 
@@ -183,3 +183,90 @@ def test_each_kind_pauses_only_for_its_own_procedures(hall, kind, procedure):
     with pytest.raises(cases.ServiceError):
         cases.start_special_procedure(case, hall.actor("reviewer"), procedure, reason="x", when=at("2026-03-03"))
     assert case.pauses == []
+
+
+# -- the clock around pauses and decisions ---------------------------------------------------------------------
+
+def _ids(condition) -> set[int]:
+    return set(db.session.scalars(sa.select(Case.id).where(condition)))
+
+
+@pytest.mark.parametrize(
+    ("pause_day", "overdue_on_4_2"),
+    [
+        ("2026-03-09", set()),  # before both due dates (3/16, 3/30): the clock stopped in time
+        ("2026-03-20", {"promised"}),  # after the promised due date, before the statutory one
+        ("2026-04-01", {"promised", "statutory"}),  # after both: an overdue case stays overdue
+    ],
+)
+def test_a_special_procedure_started_late_does_not_hide_an_overrun(hall, pause_day, overdue_on_4_2):
+    case = hall.receive(day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    cases.start_special_procedure(case, hall.actor("reviewer"), "inspection", reason="检验", when=at(pause_day))
+    day = date(2026, 4, 2)
+    found = {name for name, rule in (("promised", overdue_promised), ("statutory", overdue_statutory))
+             if case.id in _ids(rule(day))}
+    assert found == overdue_on_4_2
+
+
+def test_an_extension_may_be_asked_during_a_long_special_procedure(hall):
+    case = hall.receive(day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))  # statutory 3/30
+    cases.start_special_procedure(case, hall.actor("reviewer"), "expert_review", reason="专家评审",
+                                  when=at("2026-03-20"))  # 14 of 20 statutory days used; the clock stands
+    extension = cases.request_extension(case, hall.actor("reviewer"), 5, "专家评审时间长", when=at("2026-04-15"))
+    assert extension.status == ExtensionStatus.PENDING
+
+
+def test_the_clock_reading_stops_at_the_decision(hall):
+    case = hall.receive(day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    assert read_clock(case, today=date(2026, 3, 5)).used == 3
+    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-05"))
+    assert case.in_progress  # granted, not yet delivered
+    assert read_clock(case, today=date(2026, 4, 15)) is None
+
+
+def test_a_disclosure_supplement_during_a_consultation_ends_it_and_the_count_restarts(hall):
+    case = hall.receive(hall.disclosure, day="2026-03-02")
+    cases.perform(case, "start_processing", hall.actor("reviewer"), when=at("2026-03-02"))
+    cases.start_special_procedure(case, hall.actor("reviewer"), "consultation", reason="征求第三方意见",
+                                  when=at("2026-03-04"))
+    cases.request_supplement(case, hall.actor("reviewer"), ["申请内容描述不清"], when=at("2026-03-05"))
+    assert [(p.started_on, p.ended_on) for p in case.pauses] == [(date(2026, 3, 4), date(2026, 3, 5))]
+    cases.record_supplement(case, hall.actor("clerk"), when=at("2026-03-10"))
+    assert case.clock_start_on == date(2026, 3, 10)
+    assert case.due_promised == date(2026, 4, 8)  # 20 working days after 3/10 (Qingming 4/4-4/6 off)
+    assert case.id in _ids(overdue_promised(date(2026, 5, 29)))
+
+
+def test_an_abandoned_disclosure_request_leaves_no_pause_open(hall):
+    case = hall.receive(hall.disclosure, day="2026-03-02")
+    cases.perform(case, "start_processing", hall.actor("reviewer"), when=at("2026-03-02"))
+    cases.start_special_procedure(case, hall.actor("reviewer"), "consultation", reason="征求第三方意见",
+                                  when=at("2026-03-04"))
+    cases.request_supplement(case, hall.actor("reviewer"), ["申请内容描述不清"], when=at("2026-03-05"))
+    cases.abandon_disclosure(case, hall.actor("clerk"), when=at("2026-04-20"))
+    assert not case.in_progress
+    assert all(p.ended_on is not None for p in case.pauses)
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        pytest.param(lambda hall, case: cases.refuse(case, hall.actor("clerk"), "理由", when=at("2026-03-20")),
+                     id="refuse"),
+        pytest.param(lambda hall, case: cases.request_supplement(case, hall.actor("clerk"), ["身份证复印件"],
+                                                                 when=at("2026-03-20")), id="request_supplement"),
+        pytest.param(lambda hall, case: cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-03")),
+                     id="grant-in-parallel-review"),
+    ],
+)
+def test_an_action_the_state_does_not_allow_names_the_state_and_what_is_possible(hall, act):
+    hall.joint.join_rule = JoinRule.ALL_APPROVE
+    case = hall.receive(hall.joint, day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))  # parallel review
+    with pytest.raises(ActionNotAllowed) as error:
+        act(hall, case)
+    assert "并联审" in str(error.value)  # the state's label
+    assert error.value.allowed

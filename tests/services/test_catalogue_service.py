@@ -100,9 +100,13 @@ def test_joint_item_needs_the_lead_among_participants(app, make_department):
     assert {d.id for d in item.participating_departments} == {lead.id, other.id}
 
 
-def test_disclosure_workflow_is_selectable(app, make_department):
-    item = create_item("GK-1", _data(make_department(), workflow_key="disclosure"))
-    assert item.workflow_key == "disclosure"
+def test_disclosure_workflow_is_selectable_with_the_regulations_limit(app, make_department):
+    department = make_department()
+    with pytest.raises(ServiceError) as error:  # the item's default 20/10 would do; 30 would not
+        create_item("GK-1", _data(department, workflow_key="disclosure", statutory_limit_days=30))
+    assert error.value.field == "statutory_limit_days"
+    item = create_item("GK-1", _data(department, workflow_key="disclosure"))
+    assert (item.workflow_key, item.statutory_limit_days) == ("disclosure", 20)
 
 
 def test_editing_a_draft_changes_it_in_place(app, make_department):
