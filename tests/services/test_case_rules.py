@@ -227,12 +227,17 @@ def test_the_clock_reading_stops_at_the_decision(hall):
     assert read_clock(case, today=date(2026, 4, 15)) is None
 
 
-def test_a_disclosure_supplement_during_a_consultation_ends_it_and_the_count_restarts(hall):
+def _supplement_asked_during_a_consultation(hall) -> Case:
     case = hall.receive(hall.disclosure, day="2026-03-02")
     cases.perform(case, "start_processing", hall.actor("reviewer"), when=at("2026-03-02"))
     cases.start_special_procedure(case, hall.actor("reviewer"), "consultation", reason="征求第三方意见",
                                   when=at("2026-03-04"))
     cases.request_supplement(case, hall.actor("reviewer"), ["申请内容描述不清"], when=at("2026-03-05"))
+    return case
+
+
+def test_a_disclosure_supplement_during_a_consultation_ends_it_and_the_count_restarts(hall):
+    case = _supplement_asked_during_a_consultation(hall)
     assert [(p.started_on, p.ended_on) for p in case.pauses] == [(date(2026, 3, 4), date(2026, 3, 5))]
     cases.record_supplement(case, hall.actor("clerk"), when=at("2026-03-10"))
     assert case.clock_start_on == date(2026, 3, 10)
@@ -241,11 +246,7 @@ def test_a_disclosure_supplement_during_a_consultation_ends_it_and_the_count_res
 
 
 def test_an_abandoned_disclosure_request_leaves_no_pause_open(hall):
-    case = hall.receive(hall.disclosure, day="2026-03-02")
-    cases.perform(case, "start_processing", hall.actor("reviewer"), when=at("2026-03-02"))
-    cases.start_special_procedure(case, hall.actor("reviewer"), "consultation", reason="征求第三方意见",
-                                  when=at("2026-03-04"))
-    cases.request_supplement(case, hall.actor("reviewer"), ["申请内容描述不清"], when=at("2026-03-05"))
+    case = _supplement_asked_during_a_consultation(hall)
     cases.abandon_disclosure(case, hall.actor("clerk"), when=at("2026-04-20"))
     assert not case.in_progress
     assert all(p.ended_on is not None for p in case.pauses)
