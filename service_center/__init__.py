@@ -71,11 +71,12 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
 
     app.url_map.converters["int"] = IdConverter
 
-    from . import auth, errors, throttle, views
+    from . import auth, errors, security, throttle, views
     from .cli import register_cli
 
     auth.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
     views.register_blueprints(app)
     throttle.init_app(app)
     register_cli(app)

@@ -1,10 +1,14 @@
 """Forms for the working-day calendar."""
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years the calendar pages show
 
 
 class CalendarDayForm(FlaskForm):
@@ -20,6 +24,11 @@ class CalendarDayForm(FlaskForm):
     )
     note = StringField(_l("Note"), validators=[Optional(), Length(max=100)])
 
+    def validate_day(self, field: DateField) -> None:
+        """The calendar pages show the years 2000-2100 (as PublishYearForm): a day outside could not be seen."""
+        if not date(FIRST_YEAR, 1, 1) <= field.data <= date(LAST_YEAR, 12, 31):
+            raise ValidationError(_l("Enter a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
+
 
 class PublishYearForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=FIRST_YEAR, max=LAST_YEAR)])

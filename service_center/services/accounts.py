@@ -64,8 +64,10 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update()
     user = db.session.scalar(query)
-    if user is None:
-        generate_password_hash(password, method="scrypt")  # same cost as a real check
+    if user is None or not user.active:
+        # Same cost and answer as a real check: no hint which accounts exist, and a disabled account's
+        # password cannot be confirmed.
+        generate_password_hash(password, method="scrypt")
         raise _refusal()
     if user.locked_until and user.locked_until > now:
         raise _refusal()
@@ -80,8 +82,6 @@ def authenticate(username: str, password: str, *, now: datetime | None = None) -
             user.locked_until = now + timedelta(minutes=minutes)
         db.session.flush()
         raise _refusal()
-    if not user.active:
-        raise LoginRefused(_("This account is disabled. Ask the administrator."))
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

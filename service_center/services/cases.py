@@ -58,6 +58,7 @@ from ..models import (
     procedure_types_for,
     utcnow,
 )
+from ..text import clean_text
 from . import Conflict, ServiceError
 from .clock import due_dates_on, local_now, refresh_due_dates, work_calendar
 from .numbers import new_query_code, next_case_number
@@ -293,7 +294,8 @@ def receive_application(
         else:
             message = _("“%(item)s” is not accepted any more this year.", item=item.name)
         raise ServiceError(message, field="item")
-    if not applicant.name.strip():
+    applicant_name = clean_text(applicant.name)
+    if not applicant_name:
         raise ServiceError(_("The applicant's name is required."), field="applicant_name")
     definition = get_definition(item.workflow_key)
     calendar = work_calendar()
@@ -309,9 +311,9 @@ def receive_application(
         window=window,
         department=item.lead_department if item.case_type == CaseType.JOINT else item.department,
         first_contact=clerk,
-        title=title.strip() or item.name,
+        title=clean_text(title) or item.name,
         applicant_kind=applicant.kind,
-        applicant_name=applicant.name.strip(),
+        applicant_name=applicant_name,
         applicant_id_number=applicant.id_number.strip(),
         applicant_phone=applicant.phone.strip(),
         promised_limit_days=item.promised_limit_days,

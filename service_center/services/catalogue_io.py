@@ -311,6 +311,8 @@ def _read_csv(content: bytes) -> list[list[str]]:
             continue
     else:
         raise ImportRejected([RowError(0, "", _("The CSV file must be encoded in UTF-8 or GBK."))])
+    if "\x00" in text:  # not a text file (and PostgreSQL cannot store the character)
+        raise ImportRejected([RowError(0, "", _("Upload a .csv or .xlsx file."))])
     # The delimiter is read from the header line only: cells may well contain ";" (material lists).
     header = text.split("\n", 1)[0]
     delimiter = ","

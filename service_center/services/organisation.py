@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from ..extensions import db
 from ..models import Department, Window
+from ..text import clean_text
 from . import ServiceError
 
 
@@ -18,8 +19,14 @@ def _ensure_unique(model: type, column: sa.Column, value: str, field: str, curre
         raise ServiceError(_("%(value)s is already in use.", value=value), field=field)
 
 
+def _trimmed(fields: dict[str, object]) -> dict[str, object]:
+    """Text without surrounding blanks, so " 税务局 " cannot pass for a second 税务局."""
+    return {key: clean_text(value) if isinstance(value, str) else value for key, value in fields.items()}
+
+
 def save_department(department: Department | None, **fields: object) -> Department:
     """Create (``department`` None) or update a department; code and name are unique."""
+    fields = _trimmed(fields)
     current_id = department.id if department else None
     _ensure_unique(Department, Department.code, str(fields["code"]), "code", current_id)
     _ensure_unique(Department, Department.name, str(fields["name"]), "name", current_id)
@@ -34,6 +41,7 @@ def save_department(department: Department | None, **fields: object) -> Departme
 
 def save_window(window: Window | None, **fields: object) -> Window:
     """Create or update a window; window numbers are unique in the hall."""
+    fields = _trimmed(fields)
     current_id = window.id if window else None
     _ensure_unique(Window, Window.number, str(fields["number"]), "number", current_id)
     if db.session.get(Department, fields["department_id"]) is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from service_center.extensions import db
@@ -39,11 +40,13 @@ def test_marking_a_local_closure_moves_open_deadlines(client, login_as, hall):
     assert case.due_promised == date(2026, 3, 17)  # one working day later
 
 
-def test_bad_date_rerenders_with_an_error_and_stores_nothing(client, login_as):
+@pytest.mark.parametrize("day", ["2026-13-45", "0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"])
+def test_bad_date_rerenders_with_an_error_and_stores_nothing(client, login_as, day):
     login_as(Role.ADMIN)
     token = extract_csrf(client.get("/admin/calendar").get_data(as_text=True))
-    response = client.post("/admin/calendar/days", data={"day": "2026-13-45", "kind": "off", "csrf_token": token})
+    response = client.post("/admin/calendar/days", data={"day": day, "kind": "off", "csrf_token": token})
     assert response.status_code == 400
+    assert 'class="error"' in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarDay)) == 0
 
 

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...extensions import db
-from ...forms.calendar import CalendarDayForm, PublishYearForm
+from ...forms.calendar import FIRST_YEAR, LAST_YEAR, CalendarDayForm, PublishYearForm
 from ...models import CalendarDay, CalendarYear
 from ...services.clock import local_today, missing_years, publish_year, set_calendar_day
 from . import bp
@@ -19,7 +19,7 @@ from . import bp
 def calendar():  # type: ignore[no-untyped-def]
     today = local_today()
     year = request.args.get("year", today.year, type=int)
-    if not 2000 <= year <= 2100:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         year = today.year
     return _render(year, CalendarDayForm(), PublishYearForm(year=year + 1))
 

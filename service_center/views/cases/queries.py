@@ -144,11 +144,11 @@ def pending_steps(user: User, limit: int = 20) -> list[CaseStep]:
 
 
 def department_open_cases(user: User, limit: int = 20) -> list[Case]:
-    """Open cases led by the user's department, earliest promised due date first."""
+    """Open cases led by the user's department (within their scope), earliest promised due date first."""
     if user.department_id is None:
         return []
     return list(db.session.scalars(
-        sa.select(Case).where(Case.department_id == user.department_id, Case.in_progress)
+        sa.select(Case).where(Case.department_id == user.department_id, Case.in_progress, scope_clause(user))
         .options(selectinload(Case.item))
         .order_by(Case.due_promised.asc().nulls_last(), Case.id).limit(limit)
     ))
