@@ -134,12 +134,14 @@ def transition_table(definition: WorkflowDefinition) -> str:
 def reference_markdown(definitions: Sequence[WorkflowDefinition] | None = None) -> str:
     """The generated per-definition reference (states, transitions, diagram) for docs/WORKFLOWS.md.
 
-    Defaults to the built-in definitions (:data:`workflows.definitions.BUILTIN_DEFINITIONS`), in their order.
+    Defaults to the current version of each built-in definition
+    (:data:`workflows.definitions.BUILTIN_DEFINITIONS`), in their order.
     """
     if definitions is None:
         from workflows.definitions import BUILTIN_DEFINITIONS
 
-        definitions = BUILTIN_DEFINITIONS
+        latest = {d.key: max(o.version for o in BUILTIN_DEFINITIONS if o.key == d.key) for d in BUILTIN_DEFINITIONS}
+        definitions = [d for d in BUILTIN_DEFINITIONS if d.version == latest[d.key]]
     parts = [GENERATED_BEGIN, ""]
     for d in definitions:
         states = ", ".join(

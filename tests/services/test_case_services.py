@@ -638,12 +638,27 @@ def test_terminate_needs_a_reason(hall):
     assert case.state == "under_review"
 
 
-def test_after_the_decision_the_case_cannot_be_withdrawn(hall):
+def test_a_case_on_version_1_cannot_be_withdrawn_after_the_decision(hall):
     case = accepted(hall)
+    case.workflow_version = 1  # received before version 2 of the definition
     cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
     with pytest.raises(ActionNotAllowed) as error:
         cases.withdraw(case, APPLICANT, "不要了", when=at("2026-03-11"))
     assert error.value.allowed == ("deliver",)
+    assert case.state == "granted"
+
+
+@pytest.mark.parametrize(("verb", "outcome"), [("withdraw", "withdrawn"), ("terminate", "terminated")])
+def test_a_granted_case_can_still_be_withdrawn_or_terminated_before_delivery(hall, verb, outcome):
+    case = accepted(hall)
+    assert case.workflow_version == 2
+    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    actor = APPLICANT if verb == "withdraw" else hall.actor("head")
+    getattr(cases, verb)(case, actor, "申请人主体已注销", when=at("2026-03-11"))
+    case = stored(case)
+    assert (case.state, case.outcome, case.in_progress, case.closed_on) == (
+        outcome, outcome, False, D("2026-03-11"))
+    assert case.decided_on == D("2026-03-10")  # the decision stays on record
 
 
 # -- scope, state and history ----------------------------------------------------------------------------------

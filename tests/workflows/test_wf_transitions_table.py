@@ -355,3 +355,30 @@ def test_every_state_trigger_role_combination() -> None:
             fired = fire(c, trigger, role, context)
             assert c.state == (spec.dest or state)
             assert fired.spec is spec
+
+
+CASE_KINDS = ("instant", "committed", "joint", "forwarded", "disclosure")
+
+
+@pytest.mark.parametrize("key", CASE_KINDS)
+def test_current_versions_can_withdraw_and_terminate_from_every_open_state(key: str) -> None:
+    d = get_definition(key)
+    assert d.version == 2
+    for state in d.open_states:
+        withdraw, terminate = d.find(state, "withdraw"), d.find(state, "terminate")
+        assert withdraw is not None, state
+        assert terminate is not None, state
+        assert {"applicant", "clerk"} <= withdraw.roles
+        assert {"dept_head", "manager", "system"} <= terminate.roles
+        assert "applicant" not in terminate.roles
+        assert terminate.requires == ("reason",)
+
+
+@pytest.mark.parametrize(("key", "state"), [("committed", "granted"), ("joint", "delivered"),
+                                            ("forwarded", "denied"), ("disclosure", "answered")])
+def test_version_1_keeps_the_exits_before_the_decision_only(key: str, state: str) -> None:
+    old, new = case(key, state, 1), case(key, state, 2)
+    with pytest.raises(InvalidTransition):
+        fire(old, "withdraw", "applicant", {})
+    assert fire(new, "withdraw", "applicant", {}).dest == "withdrawn"
+    assert old.state == state

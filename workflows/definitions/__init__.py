@@ -38,6 +38,11 @@ __all__ = [
 ]
 
 BUILTIN_DEFINITIONS: tuple[WorkflowDefinition, ...] = (
+    instant.DEFINITION_V1,
+    committed.DEFINITION_V1,
+    joint.DEFINITION_V1,
+    forwarded.DEFINITION_V1,
+    disclosure.DEFINITION_V1,
     instant.DEFINITION,
     committed.DEFINITION,
     joint.DEFINITION,

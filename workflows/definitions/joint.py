@@ -22,39 +22,47 @@ from workflows.definitions.licensing import (
     review_internal,
 )
 
-__all__ = ["DEFINITION"]
+__all__ = ["DEFINITION", "DEFINITION_V1"]
 
 _REVIEW = ("parallel_review", "consolidation")
 _STATES = (*RECEPTION_STATES, *_REVIEW, *DECISION_STATES, *END_STATES)
 
-DEFINITION = WorkflowDefinition(
-    key="joint",
-    version=1,
-    title="联办件",
-    description="Lead department accepts; departments review in parallel (step rows); the lead decides.",
-    states=_STATES,
-    initial="received",
-    final_states=frozenset(END_STATES),
-    transitions=(
-        *reception(),
-        transition(
-            "start_parallel_review",
-            ("accepted", "accepted_with_gaps"),
-            "parallel_review",
-            ("clerk", "system"),
-            description="Fan out: the service layer creates one review step per participating department.",
+
+def _definition(version: int, *, exits_after_decision: bool) -> WorkflowDefinition:
+    return WorkflowDefinition(
+        key="joint",
+        version=version,
+        title="联办件",
+        description="Lead department accepts; departments review in parallel (step rows); the lead decides.",
+        states=_STATES,
+        initial="received",
+        final_states=frozenset(END_STATES),
+        transitions=(
+            *reception(),
+            transition(
+                "start_parallel_review",
+                ("accepted", "accepted_with_gaps"),
+                "parallel_review",
+                ("clerk", "system"),
+                description="Fan out: the service layer creates one review step per participating department.",
+            ),
+            transition(
+                "complete_parallel_review",
+                "parallel_review",
+                "consolidation",
+                ("system", "dept_head"),
+                guard="parallel_steps_complete",
+                description="Join: every department's step is decided; the lead department consolidates.",
+            ),
+            *review_internal(_REVIEW, approvers="manager"),
+            *decision_and_exits(_REVIEW, decision_states=("consolidation",),
+                               exits_after_decision=exits_after_decision),
         ),
-        transition(
-            "complete_parallel_review",
-            "parallel_review",
-            "consolidation",
-            ("system", "dept_head"),
-            guard="parallel_steps_complete",
-            description="Join: every department's step is decided; the lead department consolidates.",
-        ),
-        *review_internal(_REVIEW, approvers="manager"),
-        *decision_and_exits(_REVIEW, decision_states=("consolidation",)),
-    ),
-    labels=dict(LICENSING_LABELS),
-    extension_policy=JOINT_EXTENSION,
-)
+        labels=dict(LICENSING_LABELS),
+        extension_policy=JOINT_EXTENSION,
+    )
+
+
+# Version 1 allowed withdrawal and termination only before the decision; cases started on it keep that.
+DEFINITION_V1 = _definition(1, exits_after_decision=False)
+DEFINITION = _definition(2, exits_after_decision=True)

@@ -5,7 +5,8 @@ Reception: ``received`` -> ``request_supplement`` -> ``supplement_requested`` ->
 (不予受理, final); ``accept_with_gaps`` (容缺受理) -> ``accepted_with_gaps``, closed by
 ``record_gap_materials``. Review differs per kind (the caller passes its review states and transitions).
 Decision: ``grant`` / ``deny`` -> ``granted`` -> ``deliver`` -> ``delivered`` -> ``close``; ``denied`` ->
-``close``. ``withdraw`` (撤回) and ``terminate`` (终止) from every state before the decision.
+``close``. ``withdraw`` (撤回) and ``terminate`` (终止) from every open state (version 1: only before the
+decision).
 Internal transitions in the review states: special procedures (``start_special_procedure`` /
 ``end_special_procedure``, clock pause/resume), extensions (``request_extension`` / ``approve_extension`` /
 ``reject_extension``) and gap materials arriving during review (``record_gap_materials``).
@@ -193,9 +194,11 @@ def review_internal(review_states: Sequence[str], approvers: str | Iterable[str]
     ]
 
 
-def decision_and_exits(review_states: Sequence[str], decision_states: Sequence[str]) -> list[TransitionSpec]:
-    """Decision, delivery, closing, withdrawal and termination."""
-    pending = (*RECEPTION_STATES, *review_states)
+def decision_and_exits(review_states: Sequence[str], decision_states: Sequence[str], *,
+                       exits_after_decision: bool = True) -> list[TransitionSpec]:
+    """Decision, delivery, closing, withdrawal and termination (from every open state, or before the decision
+    only as in version 1)."""
+    pending = (*RECEPTION_STATES, *review_states, *(DECISION_STATES if exits_after_decision else ()))
     return [
         transition(
             "grant",
