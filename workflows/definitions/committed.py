@@ -3,50 +3,30 @@
 from __future__ import annotations
 
 from workflows.clock import STANDARD_EXTENSION
-from workflows.definitions.base import WorkflowDefinition, transition
-from workflows.definitions.licensing import (
-    DECISION_STATES,
-    END_STATES,
-    LICENSING_LABELS,
-    RECEPTION_STATES,
-    decision_and_exits,
-    reception,
-    review_internal,
-)
+from workflows.definitions.base import transition
+from workflows.definitions.licensing import CURRENT_VERSION, licensing_versions
 
 __all__ = ["DEFINITION", "DEFINITION_V1"]
 
 _REVIEW = ("under_review",)
-_STATES = (*RECEPTION_STATES, *_REVIEW, *DECISION_STATES, *END_STATES)
 
-
-def _definition(version: int, *, exits_after_decision: bool) -> WorkflowDefinition:
-    return WorkflowDefinition(
-        key="committed",
-        version=version,
-        title="承诺件",
-        description="Accepted at a window, reviewed and decided by one department within the promised limit.",
-        states=_STATES,
-        initial="received",
-        final_states=frozenset(END_STATES),
-        transitions=(
-            *reception(),
-            transition(
-                "start_review",
-                ("accepted", "accepted_with_gaps"),
-                "under_review",
-                ("clerk", "system"),
-                description="Hand the accepted case to the department's reviewers (gaps may be outstanding).",
-            ),
-            *review_internal(_REVIEW, approvers="dept_head"),
-            *decision_and_exits(_REVIEW, decision_states=_REVIEW,
-                               exits_after_decision=exits_after_decision),
+VERSIONS = licensing_versions(
+    "committed",
+    "承诺件",
+    "Accepted at a window, reviewed and decided by one department within the promised limit.",
+    review_states=_REVIEW,
+    into_review=(
+        transition(
+            "start_review",
+            ("accepted", "accepted_with_gaps"),
+            "under_review",
+            ("clerk", "system"),
+            description="Hand the accepted case to the department's reviewers (gaps may be outstanding).",
         ),
-        labels=dict(LICENSING_LABELS),
-        extension_policy=STANDARD_EXTENSION,
-    )
-
-
-# Version 1 allowed withdrawal and termination only before the decision; cases started on it keep that.
-DEFINITION_V1 = _definition(1, exits_after_decision=False)
-DEFINITION = _definition(2, exits_after_decision=True)
+    ),
+    approvers="dept_head",
+    decision_states=_REVIEW,
+    extension_policy=STANDARD_EXTENSION,
+)
+DEFINITION_V1 = VERSIONS[1]
+DEFINITION = VERSIONS[CURRENT_VERSION]

@@ -11,58 +11,38 @@ head's approval (modelled by the ``manager`` role) and may total 15 working days
 from __future__ import annotations
 
 from workflows.clock import JOINT_EXTENSION
-from workflows.definitions.base import WorkflowDefinition, transition
-from workflows.definitions.licensing import (
-    DECISION_STATES,
-    END_STATES,
-    LICENSING_LABELS,
-    RECEPTION_STATES,
-    decision_and_exits,
-    reception,
-    review_internal,
-)
+from workflows.definitions.base import transition
+from workflows.definitions.licensing import CURRENT_VERSION, licensing_versions
 
 __all__ = ["DEFINITION", "DEFINITION_V1"]
 
 _REVIEW = ("parallel_review", "consolidation")
-_STATES = (*RECEPTION_STATES, *_REVIEW, *DECISION_STATES, *END_STATES)
 
-
-def _definition(version: int, *, exits_after_decision: bool) -> WorkflowDefinition:
-    return WorkflowDefinition(
-        key="joint",
-        version=version,
-        title="联办件",
-        description="Lead department accepts; departments review in parallel (step rows); the lead decides.",
-        states=_STATES,
-        initial="received",
-        final_states=frozenset(END_STATES),
-        transitions=(
-            *reception(),
-            transition(
-                "start_parallel_review",
-                ("accepted", "accepted_with_gaps"),
-                "parallel_review",
-                ("clerk", "system"),
-                description="Fan out: the service layer creates one review step per participating department.",
-            ),
-            transition(
-                "complete_parallel_review",
-                "parallel_review",
-                "consolidation",
-                ("system", "dept_head"),
-                guard="parallel_steps_complete",
-                description="Join: every department's step is decided; the lead department consolidates.",
-            ),
-            *review_internal(_REVIEW, approvers="manager"),
-            *decision_and_exits(_REVIEW, decision_states=("consolidation",),
-                               exits_after_decision=exits_after_decision),
+VERSIONS = licensing_versions(
+    "joint",
+    "联办件",
+    "Lead department accepts; departments review in parallel (step rows); the lead decides.",
+    review_states=_REVIEW,
+    into_review=(
+        transition(
+            "start_parallel_review",
+            ("accepted", "accepted_with_gaps"),
+            "parallel_review",
+            ("clerk", "system"),
+            description="Fan out: the service layer creates one review step per participating department.",
         ),
-        labels=dict(LICENSING_LABELS),
-        extension_policy=JOINT_EXTENSION,
-    )
-
-
-# Version 1 allowed withdrawal and termination only before the decision; cases started on it keep that.
-DEFINITION_V1 = _definition(1, exits_after_decision=False)
-DEFINITION = _definition(2, exits_after_decision=True)
+        transition(
+            "complete_parallel_review",
+            "parallel_review",
+            "consolidation",
+            ("system", "dept_head"),
+            guard="parallel_steps_complete",
+            description="Join: every department's step is decided; the lead department consolidates.",
+        ),
+    ),
+    approvers="manager",
+    decision_states=("consolidation",),
+    extension_policy=JOINT_EXTENSION,
+)
+DEFINITION_V1 = VERSIONS[1]
+DEFINITION = VERSIONS[CURRENT_VERSION]

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from workflows.definitions.base import TransitionSpec, transition
+from workflows.clock import ExtensionPolicy
+from workflows.definitions.base import TransitionSpec, WorkflowDefinition, transition
 
 __all__ = [
+    "CURRENT_VERSION",
     "DECISION_STATES",
     "END_STATES",
     "LICENSING_LABELS",
     "RECEPTION_STATES",
     "decision_and_exits",
+    "licensing_versions",
     "reception",
     "review_internal",
 ]
@@ -251,3 +254,42 @@ def decision_and_exits(review_states: Sequence[str], decision_states: Sequence[s
             description="Terminate (终止), e.g. the gap materials never arrived.",
         ),
     ]
+
+
+CURRENT_VERSION = 2  # version 1 allowed withdrawal and termination only before the decision
+
+
+def licensing_versions(
+    key: str,
+    title: str,
+    description: str,
+    *,
+    review_states: Sequence[str],
+    into_review: Sequence[TransitionSpec],
+    approvers: str,
+    decision_states: Sequence[str],
+    extension_policy: ExtensionPolicy,
+) -> dict[int, WorkflowDefinition]:
+    """Every released version of a licensing kind, by version: reception, the kind's own way into and through
+    review (``into_review``), the shared internal review transitions, decision and exits."""
+
+    def build(version: int) -> WorkflowDefinition:
+        return WorkflowDefinition(
+            key=key,
+            version=version,
+            title=title,
+            description=description,
+            states=(*RECEPTION_STATES, *review_states, *DECISION_STATES, *END_STATES),
+            initial="received",
+            final_states=frozenset(END_STATES),
+            transitions=(
+                *reception(),
+                *into_review,
+                *review_internal(review_states, approvers=approvers),
+                *decision_and_exits(review_states, decision_states, exits_after_decision=version >= 2),
+            ),
+            labels=dict(LICENSING_LABELS),
+            extension_policy=extension_policy,
+        )
+
+    return {version: build(version) for version in range(1, CURRENT_VERSION + 1)}
