@@ -505,6 +505,27 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
     return case
 
 
+def terminate_lapsed_gaps(*, when: datetime | None = None) -> int:
+    """Terminate every undecided case whose 容缺 materials were due before today and never arrived; returns how
+    many. Claimed like :func:`apply_deemed_acceptance`, so two schedulers never terminate one case twice."""
+    now = _now(when)
+    query = (
+        sa.select(Case)
+        .where(Case.in_progress, Case.decided_on.is_(None), Case.due_gaps < now.date())
+        .order_by(Case.id)
+    )
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    count = 0
+    for case in db.session.scalars(query):
+        if case.outstanding_materials and "terminate" in available_triggers(case, "system"):
+            terminate(case, SYSTEM, _("The materials promised at the acceptance with gaps (容缺受理) did not arrive "
+                                      "by %(day)s: %(names)s.", day=case.due_gaps.isoformat(),
+                                      names="、".join(case.outstanding_materials)), when=now)
+            count += 1
+    return count
+
+
 def record_gap_materials(case: Case, actor: Actor, *, comment: str = "", when: datetime | None = None,
                          expected_version: int | None = None) -> Case:
     """The materials missing at a 容缺 acceptance arrived."""

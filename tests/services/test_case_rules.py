@@ -173,6 +173,27 @@ def test_the_sweep_command_deems_old_applications_accepted_once(app, hall):
     assert "0 applications deemed accepted" in runner.invoke(args=["cases", "sweep"]).output
 
 
+def test_the_sweep_terminates_cases_whose_gap_materials_never_came(app, hall):
+    lapsed, arrived, not_yet = (hall.receive(day="2026-03-02") for _ in range(3))
+    for case, due in ((lapsed, "2026-03-10"), (arrived, "2026-03-10"), (not_yet, "2026-03-16")):
+        cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], gaps_due=date.fromisoformat(due),
+                               commitment_signed=True, when=at("2026-03-02"))
+    cases.record_gap_materials(arrived, hall.actor("clerk"), when=at("2026-03-09"))
+    db.session.commit()
+    assert cases.terminate_lapsed_gaps(when=at("2026-03-10")) == 0  # the due day itself still counts
+    assert cases.terminate_lapsed_gaps(when=at("2026-03-11")) == 1
+    assert cases.terminate_lapsed_gaps(when=at("2026-03-11")) == 0  # idempotent
+    assert (lapsed.state, lapsed.outcome, lapsed.in_progress) == ("terminated", "terminated", False)
+    event = lapsed.events[-1]
+    assert (event.trigger, event.actor_role) == ("terminate", "system")
+    assert "身份证复印件" in event.comment
+    assert (arrived.state, not_yet.state) == ("under_review", "under_review")
+    output = app.test_cli_runner().invoke(args=["cases", "sweep"]).output  # today: long after 3/16
+    assert "1 cases terminated" in output
+    db.session.expire_all()
+    assert not_yet.state == "terminated"
+
+
 @pytest.mark.parametrize(("kind", "procedure"), [("committed", "consultation"), ("disclosure", "inspection")])
 def test_each_kind_pauses_only_for_its_own_procedures(hall, kind, procedure):
     case = hall.receive(getattr(hall, kind), day="2026-03-02")
