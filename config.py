@@ -72,6 +72,9 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))  # reverse proxies in front of the app
 
+    # Limits count from the working day after acceptance (DOMAIN.md); on, the day of acceptance is day 1.
+    CLOCK_COUNTS_START_DAY = _env_bool("CLOCK_COUNTS_START_DAY", False)
+
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     DEMO_ALLOWED = True  # `flask demo` may create the demo accounts
     BABEL_DEFAULT_LOCALE = "zh_CN"

@@ -5,6 +5,7 @@ Everything here is a pure function of its arguments: no database, no ``date.toda
 Counting rules (DOMAIN.md "Counting rules"; see docs/WORKFLOWS.md for the full list):
 
 - A limit of N working days from day D ends on the N-th working day strictly after D (D never counts).
+  A centre that counts the day of acceptance itself passes the day before it as D (:func:`counting_start`).
 - A pause (特别程序, Art. 45) from S to E does not count the working days in [S, E). A pause started and
   ended on the same day costs nothing. An open pause stops the clock from S on: evaluated ``as_of`` a day,
   it costs the working days in [S, as_of] (the day ``as_of`` itself is a stopped day).
@@ -49,6 +50,7 @@ __all__ = [
     "Pause",
     "WorkCalendar",
     "compute_due_dates",
+    "counting_start",
     "deemed_acceptance_date",
     "default_calendar",
     "delivery_due",
@@ -407,6 +409,15 @@ def _counted_pauses(start: date, pauses: Iterable[Pause], as_of: date | None) ->
         else:
             merged.append((s, e))
     return merged
+
+
+def counting_start(start: date, *, counts_start_day: bool = False) -> date:
+    """The D a limit is counted from, for a clock that starts on ``start`` (acceptance, receipt).
+
+    By default ``start`` itself: counting starts the working day after it. With ``counts_start_day`` the day
+    before, so ``start`` (when it is a working day) is day 1 and pauses on it count.
+    """
+    return start - _ONE_DAY if counts_start_day else start
 
 
 def due_date(

@@ -60,7 +60,7 @@ from ..models import (
 )
 from ..text import clean_text
 from . import Conflict, ServiceError
-from .clock import due_dates_on, local_now, refresh_due_dates, work_calendar
+from .clock import anchor, due_dates_on, local_now, refresh_due_dates, work_calendar
 from .numbers import new_query_code, next_case_number
 
 
@@ -489,7 +489,7 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
                            field="missing_materials")
     # Checked before anything changes: the promised date the clock would give if accepted now.
     start = _acceptance_day(case, now.date())
-    limit = due_date(start, case.promised_limit_days, work_calendar())
+    limit = due_date(anchor(start), case.promised_limit_days, work_calendar())
     if gaps_due is not None and gaps_due > limit:
         raise ServiceError(_("The gap materials must be due by the promised date %(day)s.", day=limit.isoformat()),
                            field="gaps_due")

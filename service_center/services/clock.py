@@ -20,6 +20,7 @@ from workflows.clock import (
     Pause,
     WorkCalendar,
     compute_due_dates,
+    counting_start,
     deemed_acceptance_date,
     default_calendar,
     delivery_due,
@@ -154,10 +155,16 @@ def missing_years(through: date) -> list[int]:
 # -- case deadlines ------------------------------------------------------------------------------------------
 
 
+def anchor(clock_start: date) -> date:
+    """The day the limits of a clock started on ``clock_start`` are counted from (the centre's setting
+    CLOCK_COUNTS_START_DAY: by default counting starts the working day after)."""
+    return counting_start(clock_start, counts_start_day=current_app.config["CLOCK_COUNTS_START_DAY"])
+
+
 def _case_due(case_start: date, promised: int, statutory: int, pauses: list[Pause], extensions: list[Extension],
               calendar: WorkCalendar, today: date) -> tuple[date, date, bool]:
-    dates = compute_due_dates(case_start, promised, statutory, calendar, pauses=pauses, extensions=extensions,
-                              as_of=today)
+    dates = compute_due_dates(anchor(case_start), promised, statutory, calendar, pauses=pauses,
+                              extensions=extensions, as_of=today)
     return dates.promised, dates.statutory, dates.provisional
 
 
@@ -185,7 +192,7 @@ def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCa
     pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses]
     for step in case.steps:
         if step.status == StepStatus.PENDING:
-            step.due_on = due_date(step.started_on, step.limit_days, calendar, pauses=pauses, as_of=today)
+            step.due_on = due_date(anchor(step.started_on), step.limit_days, calendar, pauses=pauses, as_of=today)
 
 
 @dataclass(frozen=True)
@@ -207,11 +214,12 @@ def read_clock(case: Case, *, today: date | None = None) -> ClockReading | None:
     calendar = work_calendar()
     pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses]
     extensions = [Extension(e.days) for e in case.extensions if e.status == ExtensionStatus.APPROVED]
+    start = anchor(case.clock_start_on)
     return ClockReading(
-        used=working_days_used(case.clock_start_on, pauses, today, calendar),
-        left_promised=working_days_remaining(case.clock_start_on, case.promised_limit_days, pauses, today, calendar,
+        used=working_days_used(start, pauses, today, calendar),
+        left_promised=working_days_remaining(start, case.promised_limit_days, pauses, today, calendar,
                                              extensions=extensions),
-        left_statutory=working_days_remaining(case.clock_start_on, case.statutory_limit_days, pauses, today, calendar,
+        left_statutory=working_days_remaining(start, case.statutory_limit_days, pauses, today, calendar,
                                               extensions=extensions),
     )
 
@@ -307,7 +315,7 @@ def recompute_open_deadlines(*, today: date | None = None) -> int:
             CaseStep.case_id.in_(open_ids), CaseStep.status == StepStatus.PENDING
         )
     ):
-        due = due_date(started, limit, calendar, pauses=pauses.get(case_id, []), as_of=today)
+        due = due_date(anchor(started), limit, calendar, pauses=pauses.get(case_id, []), as_of=today)
         step_rows.append({"b_id": step_id, "due_on": due})
     if step_rows:
         steps = CaseStep.__table__

@@ -292,3 +292,17 @@ def test_an_action_the_state_does_not_allow_names_the_state_and_what_is_possible
         act(hall, case)
     assert "并联审" in str(error.value)  # the state's label
     assert error.value.allowed
+
+
+def test_a_centre_may_count_the_day_of_acceptance_itself(app, hall, monkeypatch):
+    monkeypatch.setitem(app.config, "CLOCK_COUNTS_START_DAY", True)
+    case = hall.receive(day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))  # Mon 3/2 is day 1
+    assert (case.due_promised, case.due_statutory) == (date(2026, 3, 13), date(2026, 3, 27))
+    assert read_clock(case, today=date(2026, 3, 2)).used == 1
+    joint = cases.accept(hall.receive(hall.joint, day="2026-03-02"), hall.actor("clerk"), when=at("2026-03-02"))
+    assert {s.due_on for s in joint.steps} == {joint.due_promised}
+    monkeypatch.setitem(app.config, "CLOCK_COUNTS_START_DAY", False)
+    set_calendar_day(date(2026, 1, 1), False, "元旦")  # any calendar change recomputes with the setting in force
+    db.session.expire_all()
+    assert (case.due_promised, case.due_statutory) == (date(2026, 3, 16), date(2026, 3, 30))

@@ -23,6 +23,7 @@ from workflows.clock import (
     Pause,
     WorkCalendar,
     compute_due_dates,
+    counting_start,
     deemed_acceptance_date,
     default_calendar,
     delivery_due,
@@ -433,3 +434,22 @@ def test_disclosure_counts_from_receipt_and_restarts_after_a_supplement(cal: Wor
 
 def test_calendar_repr() -> None:
     assert "2004-2026" in repr(PKG)
+
+
+@pytest.mark.parametrize(
+    ("start", "counts_start_day", "due"),
+    [
+        ("2026-03-02", False, "2026-03-16"),  # Mon: day 1 is Tue 3/3, day 10 Mon 3/16
+        ("2026-03-02", True, "2026-03-13"),  # Mon itself is day 1
+        # Fri before the Spring Festival: Sat 2/14 (make-up) is day 1, [2/15-2/23 off], 2/24-2/28 (2-6),
+        # 3/2-3/5 (7-10); counting the Friday itself shifts all by one
+        ("2026-02-13", False, "2026-03-05"),
+        ("2026-02-13", True, "2026-03-04"),
+        # A day off: counting starts on the next working day (2/24) either way
+        ("2026-02-15", True, "2026-03-06"),
+        ("2026-02-15", False, "2026-03-06"),
+    ],
+)
+def test_counting_start_day(cal: WorkCalendar, start: str, counts_start_day: bool, due: str) -> None:
+    anchor = counting_start(date.fromisoformat(start), counts_start_day=counts_start_day)
+    assert due_date(anchor, 10, cal) == date.fromisoformat(due)
