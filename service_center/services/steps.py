@@ -47,6 +47,7 @@ def fan_out(case: Case, *, departments: Sequence[int] | None = None, today: date
         raise ServiceError(_("A joint case needs at least two departments."), field="departments")
     steps = [
         CaseStep(case=case, department_id=department_id, is_lead=department_id == case.department_id,
+                 status=StepStatus.PENDING,  # set now, not at the INSERT: the due dates below read it
                  limit_days=item.step_limit_days or case.promised_limit_days, started_on=today, due_on=today)
         for department_id in dict.fromkeys(chosen)
     ]
