@@ -89,7 +89,8 @@ class NoteForm(FlaskForm):
 
 
 class AcceptForm(ActionForm):
-    """受理; for a joint case the participating departments can be adjusted."""
+    """受理 (also once the supplement is complete); for a joint case the participating departments can be
+    adjusted."""
 
     departments = SelectMultipleField(_l("Participating departments"), coerce=int, validators=[Optional()])
 
@@ -102,7 +103,7 @@ class SupplementForm(ActionForm):
                                     validators=[Optional(), Length(max=2000)])
 
 
-class GapsForm(ActionForm):
+class GapsForm(AcceptForm):
     """容缺受理: which non-key materials are missing, until when, and the signed commitment."""
 
     missing_materials = MultiCheckboxField(_l("Missing non-key materials"), validators=[Optional()])

@@ -374,14 +374,15 @@ def request_supplement(case: Case, actor: Actor, missing_materials: Sequence[str
     return case
 
 
-def record_supplement(case: Case, actor: Actor, *, comment: str = "", when: datetime | None = None,
-                      expected_version: int | None = None) -> Case:
-    """The supplement is complete: licensing cases are accepted today; disclosure counts restart today."""
+def record_supplement(case: Case, actor: Actor, *, comment: str = "", departments: Sequence[int] | None = None,
+                      when: datetime | None = None, expected_version: int | None = None) -> Case:
+    """The supplement is complete: licensing cases are accepted today (``departments`` as for :func:`accept`);
+    disclosure counts restart today."""
     now = _now(when)
     perform(case, "record_supplement", actor, when=now, comment=comment, expected_version=expected_version)
     case.outstanding_materials = []
     _start_clock(case, now.date())
-    _hand_over(case, actor, now)
+    _hand_over(case, actor, now, departments)
     flush()
     return case
 
@@ -471,12 +472,12 @@ def apply_deemed_acceptance(*, when: datetime | None = None) -> int:
 
 
 def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str], *, gaps_due: date | None = None,
-                     commitment_signed: bool = False, comment: str = "", when: datetime | None = None,
-                     expected_version: int | None = None) -> Case:
+                     commitment_signed: bool = False, comment: str = "", departments: Sequence[int] | None = None,
+                     when: datetime | None = None, expected_version: int | None = None) -> Case:
     """Accept with gaps (容缺受理): key materials complete, the listed non-key ones promised by ``gaps_due``.
 
     The applicant signs a commitment; ``gaps_due`` may not be later than the promised due date (default:
-    that date). If the materials never arrive the case is terminated.
+    that date). If the materials never arrive the case is terminated. ``departments`` as for :func:`accept`.
     """
     now = _now(when)
     missing = _materials_of(case, missing_materials, field="missing_materials")
@@ -500,7 +501,7 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
     case.outstanding_materials = missing
     _start_clock(case, start)
     case.due_gaps = gaps_due or case.due_promised
-    _hand_over(case, actor, now)
+    _hand_over(case, actor, now, departments)
     flush()
     return case
 

@@ -437,12 +437,18 @@ def test_case_pages_need_a_login(client, path):
 # -- every kind renders, for every role in scope ----------------------------------------------------------------
 
 
-def test_joint_accept_with_chosen_departments(client, hall):
-    case = hall.receive(hall.joint)
+@pytest.mark.parametrize("trigger", ["accept", "accept_with_gaps", "record_supplement"])
+def test_joint_accept_with_chosen_departments(client, hall, trigger):
+    case = receive_today(hall, hall.joint)
+    fields = {}
+    if trigger == "accept_with_gaps":
+        fields = {"missing_materials": "身份证复印件", "commitment_signed": "y"}
+    if trigger == "record_supplement":
+        cases.request_supplement(case, hall.actor("clerk"), ["营业执照"])
     sign_in(client, hall.clerk)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert 'name="accept-departments"' in html
-    response = post_action(client, case, "accept", departments=[str(hall.lead.id), str(hall.third.id)])
+    assert f'name="{trigger}-departments"' in html
+    response = post_action(client, case, trigger, departments=[str(hall.lead.id), str(hall.third.id)], **fields)
     assert response.status_code == 302
     case = reload(case)
     assert case.state == "parallel_review"

@@ -90,11 +90,12 @@ ACTIONS: dict[str, ActionSpec] = {
         primary=True),
     "request_supplement": ActionSpec(SupplementForm, lambda c, a, f, v: case_services.request_supplement(
         c, a, _supplement_materials(f), comment=_text(f, "comment"), expected_version=v)),
-    "record_supplement": ActionSpec(ActionForm, lambda c, a, f, v: case_services.record_supplement(
-        c, a, comment=_text(f, "comment"), expected_version=v), primary=True),
+    "record_supplement": ActionSpec(AcceptForm, lambda c, a, f, v: case_services.record_supplement(
+        c, a, comment=_text(f, "comment"), departments=_departments(f), expected_version=v), primary=True),
     "accept_with_gaps": ActionSpec(GapsForm, lambda c, a, f, v: case_services.accept_with_gaps(
         c, a, f["missing_materials"].data or [], gaps_due=f["gaps_due"].data,
-        commitment_signed=bool(f["commitment_signed"].data), comment=_text(f, "comment"), expected_version=v)),
+        commitment_signed=bool(f["commitment_signed"].data), comment=_text(f, "comment"),
+        departments=_departments(f), expected_version=v)),
     "refuse": ActionSpec(ReasonForm, lambda c, a, f, v: case_services.refuse(
         c, a, _text(f, "reason"), expected_version=v), confirm=True),
     "record_gap_materials": ActionSpec(ActionForm, lambda c, a, f, v: case_services.record_gap_materials(
