@@ -122,6 +122,8 @@ class ProcedureForm(FlaskForm):
                                  validators=[InputRequired(), NumberRange(min=0, max=365)])
     reason = TextAreaField(_l("Reasons"), validators=[DataRequired(message=_l("Give the reasons.")),
                                                       Length(max=2000)])
+    approver_id = SelectField(_l("Approved by"), coerce=int, validators=[InputRequired()])
+    applicant_notified = BooleanField(_l("The applicant has been told in writing"), default=True)
 
 
 class ExtensionForm(FlaskForm):

@@ -584,11 +584,28 @@ def _clock_trigger(case: Case, effect: str, actor: Actor) -> str:
     )
 
 
+def pause_approvers(case: Case) -> list[User]:
+    """Who may approve stopping the clock of ``case``: its department's heads, then the centre's managers."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.active, sa.or_(
+            sa.and_(User.role == Role.DEPT_HEAD, User.department_id == case.department_id),
+            User.role == Role.MANAGER,
+        )).order_by(User.role != Role.DEPT_HEAD, User.display_name, User.id)
+    ))
+
+
 def start_special_procedure(case: Case, actor: Actor, procedure_type: ProcedureType | str, *, reason: str,
                             expected_days: int = 0, applicant_notified: bool = True, approver: User | None = None,
                             when: datetime | None = None, expected_version: int | None = None) -> CasePause:
-    """Start a special procedure (特别程序, Art. 45): the clock stops from today until it ends."""
+    """Start a special procedure (特别程序, Art. 45): the clock stops from today until it ends.
+
+    ``approver`` (one of :func:`pause_approvers`; default: the actor) and whether the applicant has been told
+    in writing are recorded with the pause.
+    """
     now = _now(when)
+    if approver is not None and approver not in pause_approvers(case):
+        raise ServiceError(_("Choose a head of the department or a centre manager as the approver."),
+                           field="approver_id")
     try:
         procedure = ProcedureType(procedure_type)
     except ValueError as exc:

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from service_center.extensions import db
-from service_center.models import Case, CaseEvent, ExtensionStatus, JoinRule, StepStatus
-from service_center.services import cases, complaints, steps
+from service_center.models import Case, CaseEvent, ExtensionStatus, JoinRule, Role, StepStatus
+from service_center.services import ServiceError, cases, complaints, steps
 from service_center.services.cases import ActionNotAllowed
 from service_center.services.clock import overdue_promised, overdue_statutory, read_clock, set_calendar_day
 from tests.services.conftest import at
@@ -306,3 +306,19 @@ def test_a_centre_may_count_the_day_of_acceptance_itself(app, hall, monkeypatch)
     set_calendar_day(date(2026, 1, 1), False, "元旦")  # any calendar change recomputes with the setting in force
     db.session.expire_all()
     assert (case.due_promised, case.due_statutory) == (date(2026, 3, 16), date(2026, 3, 30))
+
+
+def test_a_special_procedure_is_approved_by_a_head_or_a_manager(hall, make_user):
+    case = hall.receive(day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    other_head = make_user(Role.DEPT_HEAD, department=hall.other)
+    assert cases.pause_approvers(case) == [hall.head, hall.manager]
+    for wrong in (hall.reviewer, other_head):
+        with pytest.raises(ServiceError) as error:
+            cases.start_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证", approver=wrong,
+                                          when=at("2026-03-03"))
+        assert error.value.field == "approver_id"
+    assert not case.pauses
+    pause = cases.start_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证",
+                                          approver=hall.head, applicant_notified=True, when=at("2026-03-03"))
+    assert (pause.approver_id, pause.applicant_notified) == (hall.head.id, True)

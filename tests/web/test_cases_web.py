@@ -277,13 +277,21 @@ def test_special_procedure_and_extension_forms(client, hall):
     case = receive_today(hall)
     cases.accept(case, hall.actor("clerk"))
     sign_in(client, hall.reviewer)
-    response = post_action(client, case, "start_special_procedure", procedure_type="expert_review",
-                           expected_days="5", reason="组织专家评审")
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'<option selected value="{hall.head.id}">' in html  # the department's head approves by default
+    assert f'value="{hall.reviewer.id}"' not in html.split('name="start_special_procedure-approver_id"')[1][:400]
+    fields = {"procedure_type": "expert_review", "expected_days": "5", "reason": "组织专家评审"}
+    response = post_action(client, case, "start_special_procedure", approver_id=str(hall.reviewer.id), **fields)
+    assert response.status_code == 400  # a reviewer cannot approve stopping the clock
+    assert not reload(case).has_open_pause
+    response = post_action(client, case, "start_special_procedure", approver_id=str(hall.manager.id), **fields)
     assert response.status_code == 302
     case = reload(case)
     assert case.has_open_pause
+    assert (case.pauses[0].approver_id, case.pauses[0].applicant_notified) == (hall.manager.id, False)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "badge-paused" in html
+    assert hall.manager.display_name in html
     assert post_action(client, case, "end_special_procedure").status_code == 302
     response = post_action(client, reload(case), "request_extension", days="30", reason="情况复杂")
     assert response.status_code == 400  # more than the policy allows: the service's field error

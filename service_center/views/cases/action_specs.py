@@ -30,7 +30,8 @@ from ...forms.cases import (
     ReasonForm,
     SupplementForm,
 )
-from ...models import Case, Department, procedure_types_for
+from ...labels import ROLE_LABELS
+from ...models import Case, Department, User, procedure_types_for
 from ...services import cases as case_services
 from ...services import complaints
 from ...services.cases import Actor
@@ -69,6 +70,14 @@ def _answer_disclosure(case: Case, actor: Actor, form: FlaskForm, version: int) 
                                            expected_version=version)
 
 
+def _start_pause(case: Case, actor: Actor, form: FlaskForm, version: int) -> object:
+    """A special procedure (or a disclosure consultation), with its approver and whether the applicant was told."""
+    return case_services.start_special_procedure(
+        case, actor, form["procedure_type"].data, reason=_text(form, "reason"),
+        expected_days=form["expected_days"].data or 0, approver=db.session.get(User, form["approver_id"].data),
+        applicant_notified=bool(form["applicant_notified"].data), expected_version=version)
+
+
 def _departments(form: FlaskForm) -> list[int] | None:
     """The participating departments chosen for a joint case (None: the item's own list)."""
     return (form["departments"].data or None) if "departments" in form else None
@@ -100,9 +109,7 @@ ACTIONS: dict[str, ActionSpec] = {
         c, a, _text(f, "reason"), expected_version=v), confirm=True),
     "record_gap_materials": ActionSpec(ActionForm, lambda c, a, f, v: case_services.record_gap_materials(
         c, a, comment=_text(f, "comment"), expected_version=v)),
-    "start_special_procedure": ActionSpec(ProcedureForm, lambda c, a, f, v: case_services.start_special_procedure(
-        c, a, f["procedure_type"].data, reason=_text(f, "reason"), expected_days=f["expected_days"].data or 0,
-        expected_version=v)),
+    "start_special_procedure": ActionSpec(ProcedureForm, _start_pause),
     "end_special_procedure": ActionSpec(ActionForm, lambda c, a, f, v: case_services.end_special_procedure(
         c, a, comment=_text(f, "comment"), expected_version=v)),
     "request_extension": ActionSpec(ExtensionForm, lambda c, a, f, v: case_services.request_extension(
@@ -129,9 +136,7 @@ ACTIONS: dict[str, ActionSpec] = {
     "terminate": ActionSpec(ReasonForm, lambda c, a, f, v: case_services.terminate(
         c, a, _text(f, "reason"), expected_version=v), confirm=True),
     # Disclosure requests: third-party consultation is a pause like a special procedure.
-    "start_consultation": ActionSpec(ProcedureForm, lambda c, a, f, v: case_services.start_special_procedure(
-        c, a, f["procedure_type"].data, reason=_text(f, "reason"), expected_days=f["expected_days"].data or 0,
-        expected_version=v)),
+    "start_consultation": ActionSpec(ProcedureForm, _start_pause),
     "end_consultation": ActionSpec(ActionForm, lambda c, a, f, v: case_services.end_special_procedure(
         c, a, comment=_text(f, "comment"), expected_version=v)),
     "answer": ActionSpec(AnswerTypeForm, _answer_disclosure, primary=True),
@@ -182,6 +187,12 @@ def build_form(case: Case, trigger: str, spec: ActionSpec, *, bound: bool) -> Fl
     if "procedure_type" in form:
         form["procedure_type"].choices = [SelectChoice(p.value, PROCEDURE_LABELS[p])
                                           for p in procedure_types_for(case.workflow_key)]
+    if "approver_id" in form:
+        approvers = case_services.pause_approvers(case)
+        form["approver_id"].choices = [SelectChoice(u.id, f"{u.display_name} · {ROLE_LABELS[u.role]}")
+                                       for u in approvers]
+        if not bound and approvers:
+            form["approver_id"].data = approvers[0].id
     if "departments" in form:
         if case.workflow_key == "joint":
             departments = db.session.scalars(
