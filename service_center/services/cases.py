@@ -496,11 +496,12 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
                            field="gaps_due")
     if gaps_due is not None and gaps_due < now.date():
         raise ServiceError(_("The due date for the gap materials is in the past."), field="gaps_due")
+    due = gaps_due or limit
     perform(case, "accept_with_gaps", actor, when=now, comment=comment, expected_version=expected_version,
-            context={"missing_materials": missing}, data={"missing_materials": missing})
+            context={"missing_materials": missing}, data={"missing_materials": missing, "gaps_due": due})
     case.outstanding_materials = missing
     _start_clock(case, start)
-    case.due_gaps = gaps_due or case.due_promised
+    case.due_gaps = due
     _hand_over(case, actor, now, departments)
     flush()
     return case

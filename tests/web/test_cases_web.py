@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +14,9 @@ from service_center.services import cases
 from service_center.services.cases import Applicant, receive_application
 from service_center.services.clock import local_today
 from tests.conftest import extract_csrf, login
+from tests.hall import at
+
+D = date.fromisoformat
 
 
 def sign_in(client, user) -> None:
@@ -196,6 +199,53 @@ def test_request_supplement_lists_every_material_on_the_notice(client, hall):
     listed = re.findall(r"<li>([^<]+)</li>", html.split('id="notice-materials"')[1].split("</ol>")[0])
     assert listed == ["申请书", "身份证复印件", "营业执照副本", "场地证明"]
     assert long_zh(local_today()) in html
+
+
+def _granted_after_a_procedure_and_an_extension(hall):
+    case = hall.receive(day="2026-03-02")
+    cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], gaps_due=D("2026-03-09"),
+                           commitment_signed=True, when=at("2026-03-02"))
+    cases.start_special_procedure(case, hall.actor("reviewer"), "expert_review", reason="组织专家评审论证",
+                                  expected_days=5, when=at("2026-03-03"))
+    cases.end_special_procedure(case, hall.actor("reviewer"), when=at("2026-03-05"))
+    cases.request_extension(case, hall.actor("reviewer"), 5, "需现场核查经营场所", when=at("2026-03-06"))
+    cases.approve_extension(case, hall.actor("head"), when=at("2026-03-06"))
+    cases.record_gap_materials(case, hall.actor("clerk"), when=at("2026-03-09"))
+    return case
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        ("gaps", ["容缺", "身份证复印件", "2026年3月9日"]),
+        ("special_procedure", ["专家评审", "组织专家评审论证", "2026年3月3日", "2026年3月5日"]),
+        ("extension", ["延长", "需现场核查经营场所", "5"]),
+        ("decision", ["准予", "2026年3月10日"]),
+    ],
+)
+def test_the_notices_the_applicant_is_given_in_writing(client, hall, kind, expected):
+    case = _granted_after_a_procedure_and_an_extension(hall)
+    sign_in(client, hall.clerk)
+    assert client.get(f"/cases/{case.id}/notices/decision").status_code == 404  # not decided yet
+    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    assert f"/cases/{case.id}/notices/{kind}" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    response = client.get(f"/cases/{case.id}/notices/{kind}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    for text in (case.number, *expected):
+        assert text in html, text
+
+
+def test_a_denial_notice_gives_the_reasons_and_the_remedies(client, hall):
+    case = hall.receive(day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    cases.decide(case, hall.actor("head"), grant=False, reason="经营场所不符合卫生要求", when=at("2026-03-05"))
+    sign_in(client, hall.clerk)
+    html = client.get(f"/cases/{case.id}/notices/decision").get_data(as_text=True)
+    assert "不予" in html
+    assert "经营场所不符合卫生要求" in html
+    assert "60" in html
+    assert client.get(f"/cases/{case.id}/notices/extension").status_code == 404  # none approved
 
 
 def test_acceptance_notice_shows_number_code_promised_date_and_complaint_phone(app, client, hall):

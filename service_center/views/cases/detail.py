@@ -15,7 +15,7 @@ from ...services.cases import actions_for, workflow_label
 from ...services.clock import read_clock
 from . import bp
 from .action_specs import build_form, spec_for
-from .notices import available_notices
+from .notices import NOTICE_TITLES, available_notices
 from .queries import Deadlines, in_scope
 
 
@@ -75,7 +75,7 @@ def render_case(case: Case, *, failed: tuple[str, FlaskForm] | None = None, stat
         state_label=lambda s: workflow_label(case, s) if s else "",
         deadlines_now=deadlines,
         clock=read_clock(case),
-        notices=available_notices(case),
+        notices=[(kind, NOTICE_TITLES[kind]) for kind in available_notices(case)],
         failed_key=failed_key,
     ), status
 

@@ -1,15 +1,30 @@
-"""Printable notices (print-friendly pages): acceptance (受理通知书), one-time supplement (一次性告知书) and
-refusal (不予受理通知书). Staff in scope print them for the applicant."""
+"""Printable notices (print-friendly pages) for what the applicant must be told in writing: acceptance
+(受理通知书), one-time supplement (一次性告知书), refusal (不予受理通知书), acceptance with gaps (容缺受理告知书),
+special procedure (特别程序告知书), extension (延长期限告知书) and the decision (准予 / 不予行政许可决定书).
+Staff in scope print them for the applicant."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, current_app, render_template
+from flask_babel import lazy_gettext as _l
 
 from ...auth import STAFF_ROLES, roles_required
-from ...models import Case
+from ...models import Case, CaseExtension, CasePause, ExtensionStatus
 from . import bp
 
 LICENSING_WORKFLOWS = frozenset({"instant", "committed", "joint", "forwarded"})
+
+NOTICE_TITLES = {
+    "supplement": _l("Supplement notice"),
+    "refusal": _l("Refusal notice"),
+    "acceptance": _l("Acceptance notice"),
+    "gaps": _l("Notice of acceptance with gaps"),
+    "special_procedure": _l("Special procedure notice"),
+    "extension": _l("Extension notice"),
+    "decision": _l("Decision"),
+}
 
 
 def supplement_materials(case: Case) -> list[str]:
@@ -21,16 +36,57 @@ def supplement_materials(case: Case) -> list[str]:
     return list(case.outstanding_materials or [])
 
 
+def gap_commitment(case: Case) -> tuple[list[str], date | None]:
+    """The non-key materials the applicant promised at the acceptance with gaps, and by when (from its event:
+    the case forgets both once the materials arrive)."""
+    for event in case.events:
+        if event.trigger == "accept_with_gaps":
+            data = event.data or {}
+            due = data.get("gaps_due")
+            return list(data.get("missing_materials", [])), date.fromisoformat(due) if due else case.due_gaps
+    return [], None
+
+
+def gap_materials(case: Case) -> list[str]:
+    return gap_commitment(case)[0]
+
+
+def _last_pause(case: Case) -> CasePause | None:
+    return case.pauses[-1] if case.pauses else None
+
+
+def _approved_extension(case: Case) -> CaseExtension | None:
+    return next((e for e in reversed(case.extensions) if e.status == ExtensionStatus.APPROVED), None)
+
+
 def available_notices(case: Case) -> list[str]:
-    """The notices this case has: 'acceptance', 'supplement', 'refusal'."""
+    """The notices this case has, in the order they are issued."""
+    licensing = case.workflow_key in LICENSING_WORKFLOWS
     kinds = []
-    if case.workflow_key in LICENSING_WORKFLOWS and case.accepted_on is not None:
-        kinds.append("acceptance")
     if case.supplement_notice_on is not None:
         kinds.append("supplement")
     if case.outcome == "refused":
         kinds.append("refusal")
+    if licensing and case.accepted_on is not None:
+        kinds.append("acceptance")
+    if licensing and gap_materials(case):
+        kinds.append("gaps")
+    if case.pauses:
+        kinds.append("special_procedure")
+    if _approved_extension(case) is not None:
+        kinds.append("extension")
+    if licensing and case.workflow_key != "instant" and case.decided_on is not None:
+        kinds.append("decision")
     return kinds
+
+
+def _issued_on(case: Case, kind: str):  # type: ignore[no-untyped-def]
+    if kind == "special_procedure":
+        return _last_pause(case).started_on  # type: ignore[union-attr]
+    if kind == "extension":
+        return _approved_extension(case).decided_on  # type: ignore[union-attr]
+    return {"acceptance": case.accepted_on, "gaps": case.accepted_on, "supplement": case.supplement_notice_on,
+            "refusal": case.closed_on or case.received_on, "decision": case.decided_on}[kind]
 
 
 @bp.route("/cases/<int:case_id>/notices/<kind>")
@@ -41,12 +97,14 @@ def notice(case_id: int, kind: str):  # type: ignore[no-untyped-def]
     case = load_case_in_scope(case_id)
     if kind not in available_notices(case):
         abort(404)
-    issued_on = {"acceptance": case.accepted_on, "supplement": case.supplement_notice_on,
-                 "refusal": case.closed_on or case.received_on}[kind]
+    materials = {"supplement": supplement_materials, "gaps": gap_materials}.get(kind)
     return render_template(
         f"cases/notice_{kind}.html",
         case=case,
-        issued_on=issued_on,
-        materials=supplement_materials(case) if kind == "supplement" else [],
+        issued_on=_issued_on(case, kind),
+        materials=materials(case) if materials else [],
+        gaps_due=gap_commitment(case)[1] if kind == "gaps" else None,
+        pause=_last_pause(case),
+        extension=_approved_extension(case),
         complaint_phone=current_app.config["COMPLAINT_PHONE"],
     )
