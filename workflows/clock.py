@@ -36,6 +36,7 @@ __all__ = [
     "DELIVERY_DAYS",
     "DISCLOSURE_DAYS",
     "DISCLOSURE_EXTENSION",
+    "DISCLOSURE_SUPPLEMENT_NOTICE_DAYS",
     "JOINT_DECISION_DAYS",
     "JOINT_EXTENSION",
     "NO_EXTENSION",
@@ -52,6 +53,7 @@ __all__ = [
     "compute_due_dates",
     "counting_start",
     "deemed_acceptance_date",
+    "disclosure_supplement_deadline",
     "default_calendar",
     "delivery_due",
     "disclosure_clock_start",
@@ -69,6 +71,7 @@ JOINT_DECISION_DAYS = 45  # Art. 42, joint / parallel approval
 DELIVERY_DAYS = 10  # Art. 44
 SUPPLEMENT_NOTICE_DAYS = 5  # Art. 32, one-time notice to supplement
 DISCLOSURE_DAYS = 20  # 政府信息公开条例 Art. 33
+DISCLOSURE_SUPPLEMENT_NOTICE_DAYS = 7  # 政府信息公开条例 Art. 30: one notice within 7 working days of receipt
 COMPLAINT_ACCEPT_DAYS = 5
 COMPLAINT_ANSWER_DAYS = 10
 RECTIFICATION_DAYS = 15
@@ -508,6 +511,12 @@ def working_days_remaining(
 def deemed_acceptance_date(receipt: date, calendar: WorkCalendar) -> date:
     """Last day for the one-time supplement notice (补正告知): the 5th working day after receipt (Art. 32)."""
     return calendar.add_working_days(receipt, SUPPLEMENT_NOTICE_DAYS)
+
+
+def disclosure_supplement_deadline(receipt: date, calendar: WorkCalendar) -> date:
+    """Last day to ask for a disclosure request to be supplemented or clarified: the 7th working day after
+    receipt (政府信息公开条例 Art. 30)."""
+    return calendar.add_working_days(receipt, DISCLOSURE_SUPPLEMENT_NOTICE_DAYS)
 
 
 def is_deemed_accepted(

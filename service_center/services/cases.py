@@ -32,6 +32,7 @@ from workflows.clock import (
     ExtensionNotAllowed,
     deemed_acceptance_date,
     delivery_due,
+    disclosure_supplement_deadline,
     due_date,
     validate_extension,
 )
@@ -356,6 +357,12 @@ def request_supplement(case: Case, actor: Actor, missing_materials: Sequence[str
         raise ActionNotAllowed(_("The one-time notice to supplement went out on %(day)s; it is given only once.",
                                  day=case.supplement_notice_on.isoformat()), field="missing_materials")
     _ensure_state_allows(case, "request_supplement")
+    if case.workflow_key == "disclosure":
+        last_day = disclosure_supplement_deadline(case.received_on, work_calendar())
+        if now.date() > last_day:
+            raise ActionNotAllowed(_("A disclosure request can be sent back for a supplement only within 7 working "
+                                     "days of receipt, that is by %(day)s.", day=last_day.isoformat()),
+                                   field="missing_materials")
     if _deemed_accepted(case, now.date()):
         raise ActionNotAllowed(
             _("The 5 working days for a supplement notice ended on %(day)s: the application counts as accepted "

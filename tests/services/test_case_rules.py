@@ -322,3 +322,16 @@ def test_a_special_procedure_is_approved_by_a_head_or_a_manager(hall, make_user)
     pause = cases.start_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证",
                                           approver=hall.head, applicant_notified=True, when=at("2026-03-03"))
     assert (pause.approver_id, pause.applicant_notified) == (hall.head.id, True)
+
+
+@pytest.mark.parametrize(("day", "allowed"), [("2026-03-11", True), ("2026-03-12", False)])
+def test_a_disclosure_request_is_sent_back_for_a_supplement_within_7_working_days(hall, day, allowed):
+    case = hall.receive(hall.disclosure, day="2026-03-02")  # the 7th working day after Mon 3/2 is Wed 3/11
+    if allowed:
+        cases.request_supplement(case, hall.actor("reviewer"), ["申请内容描述不清"], when=at(day))
+        assert case.state == "supplement_requested"
+    else:
+        with pytest.raises(ActionNotAllowed) as error:
+            cases.request_supplement(case, hall.actor("reviewer"), ["申请内容描述不清"], when=at(day))
+        assert "2026-03-11" in str(error.value)
+        assert (case.state, case.supplement_notice_on) == ("received", None)

@@ -29,6 +29,7 @@ from workflows.clock import (
     delivery_due,
     disclosure_clock_start,
     disclosure_due_dates,
+    disclosure_supplement_deadline,
     due_date,
     is_deemed_accepted,
     validate_extension,
@@ -453,3 +454,17 @@ def test_calendar_repr() -> None:
 def test_counting_start_day(cal: WorkCalendar, start: str, counts_start_day: bool, due: str) -> None:
     anchor = counting_start(date.fromisoformat(start), counts_start_day=counts_start_day)
     assert due_date(anchor, 10, cal) == date.fromisoformat(due)
+
+
+@pytest.mark.parametrize(
+    ("receipt", "last_day"),
+    [
+        ("2026-03-02", "2026-03-11"),
+        # Mon 2026-09-28: 9/29 (1), 9/30 (2), [10/1-10/7 off], 10/8 (3), 10/9 (4), Sat 10/10 make-up (5),
+        # 10/12 (6), 10/13 (7)
+        ("2026-09-28", "2026-10-13"),
+    ],
+)
+def test_disclosure_supplement_deadline(cal: WorkCalendar, receipt: str, last_day: str) -> None:
+    assert disclosure_supplement_deadline(date.fromisoformat(receipt), cal) == date.fromisoformat(last_day)
+
