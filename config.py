@@ -68,6 +68,7 @@ class Config:
     # Failed sign-ins and failed case lookups allowed per client address (service_center/throttle.py).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per minute;60 per hour")
+    DOOR_BURST_LIMIT = os.environ.get("DOOR_BURST_LIMIT", "30 per minute")  # every POST to those two pages
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")  # e.g. redis://127.0.0.1:6379
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))  # reverse proxies in front of the app

@@ -3,7 +3,9 @@
 The account lock (services.accounts) stops guessing one account's password; these limits stop one address
 from trying many accounts or many query codes. Only failed attempts count (a sign-in that redirects, a
 tracking lookup that finds the case cost nothing), so a busy counter PC or hall kiosk is never held up by
-its own successful use. Flask-Limiter keeps the counts: in memory by default (per process), in Redis or
+its own successful use. Because a failure is only known after the view ran, parallel requests could all
+pass that check at once: a second, looser limit counts every POST before the view (DOOR_BURST_LIMIT).
+Flask-Limiter keeps the counts: in memory by default (per process), in Redis or
 another shared store when RATELIMIT_STORAGE_URI names one, which production with several workers should.
 """
 
@@ -30,9 +32,11 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["service_center.limiter"] = limiter  # the wrapped views hold it only weakly
+    def message() -> str:
+        return str(_l("Too many failed attempts from your address. Wait a few minutes, then try again."))
+
     for endpoint, config_key in LIMITED_DOORS.items():
-        app.view_functions[endpoint] = limiter.limit(
-            app.config[config_key], methods=["POST"], deduct_when=_failed,
-            error_message=lambda: str(_l("Too many failed attempts from your address. Wait a few minutes, "
-                                         "then try again.")),
-        )(app.view_functions[endpoint])
+        view = limiter.limit(app.config[config_key], methods=["POST"], deduct_when=_failed,
+                             error_message=message)(app.view_functions[endpoint])
+        app.view_functions[endpoint] = limiter.limit(app.config["DOOR_BURST_LIMIT"], methods=["POST"],
+                                                     error_message=message)(view)

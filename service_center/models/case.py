@@ -103,7 +103,12 @@ class Case(Timestamps, db.Model):
     # Guards read by the workflow engine (names from workflows.engine).
     @property
     def has_open_pause(self) -> bool:
-        return any(p.ended_on is None for p in self.pauses)
+        return self.open_pause is not None
+
+    @property
+    def open_pause(self) -> CasePause | None:
+        """The special procedure running now, if any."""
+        return next((p for p in self.pauses if p.ended_on is None), None)
 
     @property
     def has_pending_extension(self) -> bool:

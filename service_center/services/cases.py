@@ -33,7 +33,6 @@ from workflows.clock import (
     deemed_acceptance_date,
     delivery_due,
     disclosure_supplement_deadline,
-    due_date,
     validate_extension,
 )
 from workflows.engine import Fired, definition_of
@@ -61,7 +60,7 @@ from ..models import (
 )
 from ..text import clean_text
 from . import Conflict, ServiceError
-from .clock import anchor, due_dates_on, local_now, refresh_due_dates, work_calendar
+from .clock import counted_due, due_dates_on, local_now, refresh_due_dates, work_calendar
 from .numbers import new_query_code, next_case_number
 
 
@@ -497,7 +496,11 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
                            field="missing_materials")
     # Checked before anything changes: the promised date the clock would give if accepted now.
     start = _acceptance_day(case, now.date())
-    limit = due_date(anchor(start), case.promised_limit_days, work_calendar())
+    limit = counted_due(start, case.promised_limit_days, work_calendar())
+    if limit < now.date():  # counted from receipt (deemed accepted), the promised date has already passed
+        raise ActionNotAllowed(_("The promised date %(day)s has passed: no time is left to hand in materials later. "
+                                 "Accept the application with its materials complete.", day=limit.isoformat()),
+                               field="gaps_due")
     if gaps_due is not None and gaps_due > limit:
         raise ServiceError(_("The gap materials must be due by the promised date %(day)s.", day=limit.isoformat()),
                            field="gaps_due")
@@ -568,8 +571,11 @@ def refuse(case: Case, actor: Actor, reason: str, *, when: datetime | None = Non
 
 
 def _end(case: Case, day: date, outcome: str, reason: str = "") -> None:
-    case.outcome = outcome
-    case.outcome_reason = reason.strip()
+    """The case ends (refused, withdrawn, terminated ...). A decision already made stays its outcome: how the
+    case ended after it is its state and its last event."""
+    if case.decided_on is None:
+        case.outcome = outcome
+        case.outcome_reason = reason.strip()
     if not case.in_progress:
         case.closed_on = day
     flush()
@@ -607,11 +613,14 @@ def start_special_procedure(case: Case, actor: Actor, procedure_type: ProcedureT
                             when: datetime | None = None, expected_version: int | None = None) -> CasePause:
     """Start a special procedure (特别程序, Art. 45): the clock stops from today until it ends.
 
-    ``approver`` (one of :func:`pause_approvers`; default: the actor) and whether the applicant has been told
-    in writing are recorded with the pause.
+    ``approver`` (one of :func:`pause_approvers`; default: the first of them, else the actor when the centre
+    has nobody to approve) and whether the applicant has been told in writing are recorded with the pause.
     """
     now = _now(when)
-    if approver is not None and approver not in pause_approvers(case):
+    approvers = pause_approvers(case)
+    if approver is None:  # as the form proposes: the department's head, or whoever acts if there is nobody
+        approver = approvers[0] if approvers else actor.user
+    elif approver not in approvers:
         raise ServiceError(_("Choose a head of the department or a centre manager as the approver."),
                            field="approver_id")
     try:
@@ -627,7 +636,7 @@ def start_special_procedure(case: Case, actor: Actor, procedure_type: ProcedureT
             context={"procedure_type": procedure.value}, data={"procedure_type": procedure.value,
                                                                "expected_days": expected_days})
     pause = CasePause(case=case, procedure_type=procedure, started_on=now.date(), expected_days=expected_days,
-                      reason=reason, approver_id=(approver or actor.user).id if (approver or actor.user) else None,
+                      reason=reason, approver_id=approver.id if approver else None,
                       applicant_notified=applicant_notified)
     db.session.add(pause)
     refresh_due_dates(case, today=now.date())

@@ -161,11 +161,19 @@ def anchor(clock_start: date) -> date:
     return counting_start(clock_start, counts_start_day=current_app.config["CLOCK_COUNTS_START_DAY"])
 
 
+def counted_due(clock_start: date, limit: int, calendar: WorkCalendar, *, pauses: list[Pause] | None = None,
+                as_of: date | None = None) -> date:
+    """:func:`workflows.clock.due_date` of a clock started on ``clock_start``, under the centre's setting; never
+    before ``clock_start`` (a 0-day limit counted from the day itself ends that day)."""
+    due = due_date(anchor(clock_start), limit, calendar, pauses=pauses or (), as_of=as_of)
+    return max(due, clock_start)
+
+
 def _case_due(case_start: date, promised: int, statutory: int, pauses: list[Pause], extensions: list[Extension],
               calendar: WorkCalendar, today: date) -> tuple[date, date, bool]:
     dates = compute_due_dates(anchor(case_start), promised, statutory, calendar, pauses=pauses,
                               extensions=extensions, as_of=today)
-    return dates.promised, dates.statutory, dates.provisional
+    return max(dates.promised, case_start), max(dates.statutory, case_start), dates.provisional
 
 
 def due_dates_on(case: Case, today: date, calendar: WorkCalendar | None = None) -> tuple[date, date, bool] | None:
@@ -192,7 +200,7 @@ def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCa
     pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses]
     for step in case.steps:
         if step.status == StepStatus.PENDING:
-            step.due_on = due_date(anchor(step.started_on), step.limit_days, calendar, pauses=pauses, as_of=today)
+            step.due_on = counted_due(step.started_on, step.limit_days, calendar, pauses=pauses, as_of=today)
 
 
 @dataclass(frozen=True)
@@ -315,7 +323,7 @@ def recompute_open_deadlines(*, today: date | None = None) -> int:
             CaseStep.case_id.in_(open_ids), CaseStep.status == StepStatus.PENDING
         )
     ):
-        due = due_date(anchor(started), limit, calendar, pauses=pauses.get(case_id, []), as_of=today)
+        due = counted_due(started, limit, calendar, pauses=pauses.get(case_id, []), as_of=today)
         step_rows.append({"b_id": step_id, "due_on": due})
     if step_rows:
         steps = CaseStep.__table__

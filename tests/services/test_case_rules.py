@@ -335,3 +335,30 @@ def test_a_disclosure_request_is_sent_back_for_a_supplement_within_7_working_day
             cases.request_supplement(case, hall.actor("reviewer"), ["申请内容描述不清"], when=at(day))
         assert "2026-03-11" in str(error.value)
         assert (case.state, case.supplement_notice_on) == ("received", None)
+
+
+def test_no_acceptance_with_gaps_once_the_promised_date_counted_from_receipt_has_passed(hall):
+    case = hall.receive(day="2026-03-02")  # deemed accepted as of 3/2: promised 3/16
+    with pytest.raises(ActionNotAllowed) as error:
+        cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True,
+                               when=at("2026-03-20"))
+    assert error.value.field == "gaps_due"
+    assert "2026-03-16" in str(error.value)
+    assert (case.state, case.due_gaps) == ("received", None)
+
+
+def test_a_same_day_item_counted_from_the_day_itself_is_due_that_day(app, hall, monkeypatch):
+    monkeypatch.setitem(app.config, "CLOCK_COUNTS_START_DAY", True)
+    hall.committed.promised_limit_days = 0  # 当场办结 promised, 20 days statutory
+    case = cases.accept(hall.receive(day="2026-03-03"), hall.actor("clerk"), when=at("2026-03-03"))
+    assert (case.due_promised, case.due_statutory) == (date(2026, 3, 3), date(2026, 3, 30))
+    assert case.id not in _ids(overdue_promised(date(2026, 3, 3)))
+
+
+def test_without_a_head_or_manager_the_pause_records_who_started_it(hall):
+    hall.head.active = hall.manager.active = False
+    case = cases.accept(hall.receive(day="2026-03-02"), hall.actor("clerk"), when=at("2026-03-02"))
+    assert cases.pause_approvers(case) == []
+    pause = cases.start_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证",
+                                          when=at("2026-03-03"))
+    assert pause.approver_id == hall.reviewer.id

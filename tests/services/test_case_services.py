@@ -32,6 +32,7 @@ from service_center.services import ServiceError, cases, complaints, steps
 from service_center.services.cases import APPLICANT, ActionNotAllowed, Actor, Applicant, Forbidden
 from service_center.services.catalogue import ItemData, revise_item
 from service_center.services.clock import publish_year, set_calendar_day
+from tests.conftest import login
 from tests.services.conftest import TZ, at
 from workflows.registry import get_definition, register, unregister
 
@@ -456,7 +457,7 @@ def test_special_procedure_stops_the_clock(hall):
     case = stored(case)
     pause = case.pauses[0]
     assert (pause.procedure_type, pause.started_on, pause.ended_on, pause.expected_days, pause.approver_id) == (
-        ProcedureType.EXPERT_REVIEW, D("2026-03-10"), D("2026-03-17"), 5, hall.reviewer.id)
+        ProcedureType.EXPERT_REVIEW, D("2026-03-10"), D("2026-03-17"), 5, hall.head.id)  # the head, by default
     # [3/10, 3/17) holds 5 working days: 3/16 + 5 -> 3/23; 3/30 + 5 -> 3/31, 4/1-3, [4/6 Qingming], 4/7
     assert (case.due_promised, case.due_statutory) == (D("2026-03-23"), D("2026-04-07"))
     assert history(case)[-2:] == [
@@ -648,17 +649,25 @@ def test_a_case_on_version_1_cannot_be_withdrawn_after_the_decision(hall):
     assert case.state == "granted"
 
 
-@pytest.mark.parametrize(("verb", "outcome"), [("withdraw", "withdrawn"), ("terminate", "terminated")])
-def test_a_granted_case_can_still_be_withdrawn_or_terminated_before_delivery(hall, verb, outcome):
+@pytest.mark.parametrize("verb", ["withdraw", "terminate"])
+@pytest.mark.parametrize(("grant", "outcome", "reason"), [(True, "granted", ""), (False, "denied", "场所不符合要求")])
+def test_a_decided_case_can_still_be_withdrawn_or_terminated_and_keeps_its_decision(
+        client, hall, verb, grant, outcome, reason):
     case = accepted(hall)
     assert case.workflow_version == 2
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    cases.decide(case, hall.actor("head"), grant=grant, reason=reason, when=at("2026-03-10"))
     actor = APPLICANT if verb == "withdraw" else hall.actor("head")
     getattr(cases, verb)(case, actor, "申请人主体已注销", when=at("2026-03-11"))
     case = stored(case)
-    assert (case.state, case.outcome, case.in_progress, case.closed_on) == (
-        outcome, outcome, False, D("2026-03-11"))
-    assert case.decided_on == D("2026-03-10")  # the decision stays on record
+    assert (case.state, case.in_progress, case.closed_on) == (f"{verb}n" if verb == "withdraw" else "terminated",
+                                                              False, D("2026-03-11"))
+    assert (case.decided_on, case.outcome, case.outcome_reason) == (D("2026-03-10"), outcome, reason)
+    assert case.events[-1].comment == "申请人主体已注销"
+    db.session.commit()
+    assert login(client, hall.clerk.username).status_code == 302
+    notice = client.get(f"/cases/{case.id}/notices/decision").get_data(as_text=True)
+    assert ("不予行政许可决定书" in notice) == (not grant)
+    assert reason in notice
 
 
 # -- scope, state and history ----------------------------------------------------------------------------------

@@ -570,3 +570,59 @@ def test_a_returned_share_is_reopened_from_the_case_page(client, hall):
     # Again: nothing to reopen, a clear refusal and no change.
     again = client.post(f"/cases/{case.id}/steps/{other.id}/supplement", data={"csrf_token": extract_csrf(page)})
     assert again.status_code == 400
+
+
+def test_a_procedure_started_after_the_due_date_leaves_the_overdue_badge(client, hall):
+    today = local_today()
+    in_time, late = hall.receive(name="甲"), hall.receive(name="乙")
+    for case in (in_time, late):
+        cases.accept(case, hall.actor("clerk"))
+        cases.start_special_procedure(case, hall.actor("reviewer"), "inspection", reason="检验")
+        case.due_promised, case.due_statutory = today - timedelta(days=3), today + timedelta(days=30)
+    in_time.pauses[0].started_on = today - timedelta(days=5)  # before the due date: the clock stopped in time
+    sign_in(client, hall.manager)
+    listing = client.get("/cases").get_data(as_text=True)
+    row = {c: listing.split(c.number)[1].split("</tr>")[0] for c in (in_time, late)}
+    assert "badge-paused" in row[in_time]
+    assert "badge-danger" not in row[in_time]
+    assert "badge-paused" in row[late]
+    assert "badge-danger" in row[late]
+    assert "badge-danger" in client.get(f"/cases/{late.id}").get_data(as_text=True).split("</h1>")[0]
+    home = client.get("/").get_data(as_text=True)
+    assert late.number in home
+    assert in_time.number not in home
+
+
+def test_no_approver_to_choose_means_no_approver_field(client, hall):
+    hall.head.active = hall.manager.active = False
+    case = receive_today(hall)
+    cases.accept(case, hall.actor("clerk"))
+    sign_in(client, hall.reviewer)
+    assert "start_special_procedure-approver_id" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    response = post_action(client, case, "start_special_procedure", procedure_type="hearing", expected_days="3",
+                           reason="组织听证")
+    assert response.status_code == 302
+    assert reload(case).pauses[0].approver_id == hall.reviewer.id
+
+
+def test_a_disclosure_consultation_has_no_licensing_procedure_notice(client, hall):
+    case = receive_today(hall, hall.disclosure)
+    cases.perform(case, "start_processing", hall.actor("reviewer"))
+    cases.start_special_procedure(case, hall.actor("reviewer"), "consultation", reason="征求第三方意见")
+    sign_in(client, hall.clerk)
+    assert client.get(f"/cases/{case.id}/notices/special_procedure").status_code == 404
+
+
+def test_a_gaps_notice_without_a_recorded_date_still_prints(client, hall):
+    case = receive_today(hall)
+    cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True)
+    event = next(e for e in case.events if e.trigger == "accept_with_gaps")
+    events = CaseEvent.__table__  # recorded before the date was kept with the event (the ORM forbids edits)
+    db.session.execute(events.update().where(events.c.id == event.id).values(
+        data={"missing_materials": ["身份证复印件"]}))
+    db.session.expire(event)
+    cases.record_gap_materials(case, hall.actor("clerk"))
+    sign_in(client, hall.clerk)
+    html = client.get(f"/cases/{case.id}/notices/gaps").get_data(as_text=True)
+    assert "约定期限" in html
+    assert "身份证复印件" in html

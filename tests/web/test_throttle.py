@@ -7,8 +7,10 @@ builds an application of its own on the same database with the limiter on and sm
 from __future__ import annotations
 
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
@@ -130,3 +132,30 @@ def test_limit_is_shared_by_workers_through_redis(limited_app, make_user):
     for client in (first, second, first):
         assert sign_in(client, "nobody", "wrong-password").status_code == 401
     assert sign_in(second, user.username, PASSWORD).status_code == 429
+
+
+def test_parallel_guesses_cannot_all_slip_through_before_their_failures_are_counted(limited_app, make_user):
+    """Failures are counted after the view; every POST is also counted before it (DOOR_BURST_LIMIT)."""
+    db.session.commit()
+    limited = limited_app(DOOR_BURST_LIMIT="5 per minute", LOGIN_RATE_LIMIT="3 per minute")
+    clients = [limited.test_client() for _ in range(12)]
+    tokens = [extract_csrf(c.get("/login").get_data(as_text=True)) for c in clients]
+    barrier = threading.Barrier(len(clients))
+
+    def guess(i: int) -> int:
+        barrier.wait(timeout=30)
+        return clients[i].post("/login", data={"username": f"nobody{i}", "password": "wrong-password",
+                                               "csrf_token": tokens[i]}).status_code
+
+    with ThreadPoolExecutor(max_workers=len(clients)) as pool:
+        codes = list(pool.map(guess, range(len(clients))))
+    assert codes.count(401) <= 5  # the rest were stopped before the password was looked at
+    assert codes.count(429) >= len(clients) - 5
+
+
+def test_every_sign_in_counts_against_the_burst_limit(limited_app, make_user):
+    user = make_user(Role.CLERK)
+    db.session.commit()
+    limited = limited_app(DOOR_BURST_LIMIT="4 per minute", LOGIN_RATE_LIMIT="10 per minute")
+    assert [sign_in(limited.test_client(), user.username, PASSWORD).status_code for _ in range(5)] == [
+        302, 302, 302, 302, 429]

@@ -74,7 +74,8 @@ def _start_pause(case: Case, actor: Actor, form: FlaskForm, version: int) -> obj
     """A special procedure (or a disclosure consultation), with its approver and whether the applicant was told."""
     return case_services.start_special_procedure(
         case, actor, form["procedure_type"].data, reason=_text(form, "reason"),
-        expected_days=form["expected_days"].data or 0, approver=db.session.get(User, form["approver_id"].data),
+        expected_days=form["expected_days"].data or 0,
+        approver=db.session.get(User, form["approver_id"].data) if "approver_id" in form else None,
         applicant_notified=bool(form["applicant_notified"].data), expected_version=version)
 
 
@@ -189,10 +190,13 @@ def build_form(case: Case, trigger: str, spec: ActionSpec, *, bound: bool) -> Fl
                                           for p in procedure_types_for(case.workflow_key)]
     if "approver_id" in form:
         approvers = case_services.pause_approvers(case)
-        form["approver_id"].choices = [SelectChoice(u.id, f"{u.display_name} · {ROLE_LABELS[u.role]}")
-                                       for u in approvers]
-        if not bound and approvers:
-            form["approver_id"].data = approvers[0].id
+        if approvers:
+            form["approver_id"].choices = [SelectChoice(u.id, f"{u.display_name} · {ROLE_LABELS[u.role]}")
+                                           for u in approvers]
+            if not bound:
+                form["approver_id"].data = approvers[0].id
+        else:  # nobody to choose: the service records whoever acts
+            del form["approver_id"]
     if "departments" in form:
         if case.workflow_key == "joint":
             departments = db.session.scalars(

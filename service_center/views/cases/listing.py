@@ -9,7 +9,7 @@ from ...auth import STAFF_ROLES, roles_required
 from ...case_labels import state_choices
 from ..pagination import paginate, search_term
 from . import bp
-from .queries import Deadlines, case_list_query, paused_ids
+from .queries import Deadlines, case_list_query, open_pauses
 
 DUE_FILTERS = ("overdue", "soon")
 
@@ -29,5 +29,5 @@ def index():  # type: ignore[no-untyped-def]
     page = paginate(case_list_query(current_user, q=q, state=state, due=due, deadlines=deadlines))
     return render_template(
         "cases/list.html", page=page, q=q, state=state, due=due, states=states, deadlines=deadlines,
-        paused=paused_ids(c.id for c in page.items),
+        paused=open_pauses(page.items),
     )

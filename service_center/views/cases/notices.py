@@ -71,7 +71,7 @@ def available_notices(case: Case) -> list[str]:
         kinds.append("acceptance")
     if licensing and gap_materials(case):
         kinds.append("gaps")
-    if case.pauses:
+    if licensing and case.pauses:  # Art. 45 procedures; a disclosure consultation is not notified this way
         kinds.append("special_procedure")
     if _approved_extension(case) is not None:
         kinds.append("extension")

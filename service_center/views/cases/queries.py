@@ -71,13 +71,14 @@ class Deadlines:
     def due_soon(self) -> sa.ColumnElement[bool]:
         return due_within(self.today, self.soon_until)
 
-    def badge(self, case: Case) -> str | None:
-        """'overdue', 'soon' or None for one case (the rule of services.clock; pauses are badged apart)."""
+    def badge(self, case: Case, paused_since: date | None = None) -> str | None:
+        """'overdue', 'soon' or None for one case, by the rule of services.clock: a special procedure running
+        since ``paused_since`` stopped the clock only if it started by the due date (it is badged apart)."""
         if not case.in_progress or case.decided_on is not None or case.due_promised is None:
             return None
         if case.due_promised < self.today:
-            return "overdue"
-        if case.due_promised <= self.soon_until:
+            return None if paused_since is not None and paused_since <= case.due_promised else "overdue"
+        if paused_since is None and case.due_promised <= self.soon_until:
             return "soon"
         return None
 
@@ -109,14 +110,16 @@ def case_list_query(user: User, *, q: str = "", state: str = "", due: str = "",
     return query
 
 
-def paused_ids(case_ids: Iterable[int]) -> set[int]:
-    """Which of these cases have an open pause (special procedure): one query for a whole page."""
-    ids = list(case_ids)
+def open_pauses(cases: Iterable[Case]) -> dict[int, date]:
+    """Case id -> start of its running special procedure, for these cases: one query for a whole page."""
+    ids = [c.id for c in cases]
     if not ids:
-        return set()
-    return set(db.session.scalars(
-        sa.select(CasePause.case_id).where(CasePause.case_id.in_(ids), CasePause.ended_on.is_(None))
-    ))
+        return {}
+    rows = db.session.execute(
+        sa.select(CasePause.case_id, CasePause.started_on).where(CasePause.case_id.in_(ids),
+                                                                 CasePause.ended_on.is_(None))
+    )
+    return {case_id: started_on for case_id, started_on in rows}
 
 
 # -- landing pages -------------------------------------------------------------------------------------------------
@@ -193,4 +196,8 @@ def landing_context(user: User) -> dict[str, object]:
     elif user.role in (Role.MANAGER, Role.SUPERVISOR):
         context["counts"] = deadline_counts(user, deadlines)
         context["overdue"] = overdue_cases(user, deadlines)
+    listed: list[Case] = []
+    for key in ("recent", "open_cases", "overdue"):
+        listed += context.get(key, [])  # the case lists shown, whose running procedures the badges need
+    context["paused"] = open_pauses(listed)
     return context
