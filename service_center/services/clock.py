@@ -176,13 +176,18 @@ def _case_due(case_start: date, promised: int, statutory: int, pauses: list[Paus
     return max(dates.promised, case_start), max(dates.statutory, case_start), dates.provisional
 
 
+def _ledger(case: Case) -> tuple[list[Pause], list[Extension]]:
+    """The case's pauses and approved extensions, as the clock reads them."""
+    return ([Pause(p.started_on, p.ended_on) for p in case.pauses],
+            [Extension(e.days) for e in case.extensions if e.status == ExtensionStatus.APPROVED])
+
+
 def due_dates_on(case: Case, today: date, calendar: WorkCalendar | None = None) -> tuple[date, date, bool] | None:
     """The case's promised and statutory due dates (and whether provisional) as they stand on ``today``: an
     open special procedure has stopped the clock up to that day. None before the clock starts."""
     if case.clock_start_on is None:
         return None
-    pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses]
-    extensions = [Extension(e.days) for e in case.extensions if e.status == ExtensionStatus.APPROVED]
+    pauses, extensions = _ledger(case)
     return _case_due(case.clock_start_on, case.promised_limit_days, case.statutory_limit_days, pauses, extensions,
                      calendar or work_calendar(), today)
 
@@ -191,13 +196,15 @@ def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCa
     """Recompute the case's and its pending steps' due dates from its clock start, pauses and extensions."""
     today = today or local_today()
     calendar = calendar or work_calendar()
-    dates = due_dates_on(case, today, calendar)
-    if dates is None:
+    if case.clock_start_on is None:
         case.due_promised = case.due_statutory = None
         case.due_provisional = False
         return
-    case.due_promised, case.due_statutory, case.due_provisional = dates
-    pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses]
+    pauses, extensions = _ledger(case)
+    case.due_promised, case.due_statutory, case.due_provisional = _case_due(
+        case.clock_start_on, case.promised_limit_days, case.statutory_limit_days, pauses, extensions, calendar,
+        today,
+    )
     for step in case.steps:
         if step.status == StepStatus.PENDING:
             step.due_on = counted_due(step.started_on, step.limit_days, calendar, pauses=pauses, as_of=today)
@@ -220,8 +227,7 @@ def read_clock(case: Case, *, today: date | None = None) -> ClockReading | None:
         return None
     today = today or local_today()
     calendar = work_calendar()
-    pauses = [Pause(p.started_on, p.ended_on) for p in case.pauses]
-    extensions = [Extension(e.days) for e in case.extensions if e.status == ExtensionStatus.APPROVED]
+    pauses, extensions = _ledger(case)
     start = anchor(case.clock_start_on)
     return ClockReading(
         used=working_days_used(start, pauses, today, calendar),
