@@ -7,7 +7,7 @@ request or job commits once, or rolls back and leaves the case exactly as it was
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -187,16 +187,17 @@ def flush() -> None:
             from exc
 
 
-def _ensure_state_allows(case: Case, trigger: str) -> None:
-    """Raise the usual "not possible while the case is ..." error when ``case``'s state has no ``trigger``.
-
-    For verbs that check rules of their own (deadlines, join rules) before firing: the state comes first.
-    """
+def _not_possible_now(case: Case, trigger: str) -> ServiceError:
+    """The usual "not possible while the case is ..." error for ``trigger`` in ``case``'s state."""
     definition = definition_of(case)
-    allowed = definition.triggers_from(case.state)
-    if trigger not in allowed:
-        raise _translate(InvalidTransition(definition.key, definition.version, case.state, trigger, allowed),
-                         case, trigger)
+    return _translate(InvalidTransition(definition.key, definition.version, case.state, trigger,
+                                        definition.triggers_from(case.state)), case, trigger)
+
+
+def _ensure_state_allows(case: Case, trigger: str) -> None:
+    """For verbs that check rules of their own (deadlines, join rules) before firing: the state comes first."""
+    if trigger not in definition_of(case).triggers_from(case.state):
+        raise _not_possible_now(case, trigger)
 
 
 def perform(
@@ -455,22 +456,21 @@ def deem_accepted(case: Case, *, when: datetime | None = None) -> Case:
     return case
 
 
-def apply_deemed_acceptance(*, when: datetime | None = None) -> int:
-    """Deem accepted every received case whose notice period ended before today; returns how many.
-
-    Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two schedulers never handle one case.
-    """
-    now = _now(when)
-    query = (
-        sa.select(Case)
-        .where(Case.state == "received", Case.supplement_notice_on.is_(None),
-               Case.deemed_acceptance_on < now.date())
-        .order_by(Case.id)
-    )
+def _claimed(*conditions: sa.ColumnElement[bool]) -> Iterable[Case]:
+    """The cases a sweep handles, claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (SQLite's write
+    transactions are serial), so two schedulers never handle one case."""
+    query = sa.select(Case).where(*conditions).order_by(Case.id)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
+    return db.session.scalars(query)
+
+
+def apply_deemed_acceptance(*, when: datetime | None = None) -> int:
+    """Deem accepted every received case whose notice period ended before today; returns how many."""
+    now = _now(when)
     count = 0
-    for case in db.session.scalars(query):
+    for case in _claimed(Case.state == "received", Case.supplement_notice_on.is_(None),
+                         Case.deemed_acceptance_on < now.date()):
         if "accept" in available_triggers(case, "system"):
             deem_accepted(case, when=now)
             count += 1
@@ -519,17 +519,10 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
 
 def terminate_lapsed_gaps(*, when: datetime | None = None) -> int:
     """Terminate every undecided case whose 容缺 materials were due before today and never arrived; returns how
-    many. Claimed like :func:`apply_deemed_acceptance`, so two schedulers never terminate one case twice."""
+    many."""
     now = _now(when)
-    query = (
-        sa.select(Case)
-        .where(Case.in_progress, Case.decided_on.is_(None), Case.due_gaps < now.date())
-        .order_by(Case.id)
-    )
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     count = 0
-    for case in db.session.scalars(query):
+    for case in _claimed(Case.in_progress, Case.decided_on.is_(None), Case.due_gaps < now.date()):
         if case.outstanding_materials and "terminate" in available_triggers(case, "system"):
             terminate(case, SYSTEM, _("The materials promised at the acceptance with gaps (容缺受理) did not arrive "
                                       "by %(day)s: %(names)s.", day=case.due_gaps.isoformat(),
@@ -586,16 +579,10 @@ def _end(case: Case, day: date, outcome: str, reason: str = "") -> None:
 
 def _clock_trigger(case: Case, effect: str, actor: Actor) -> str:
     """The trigger with this clock effect from the case's state (special procedure, consultation ...)."""
-    definition = definition_of(case)
-    for spec in definition.transitions_from(case.state):
+    for spec in definition_of(case).transitions_from(case.state):
         if spec.clock == effect and spec.internal:
             return spec.trigger
-    raise _translate(
-        InvalidTransition(definition.key, definition.version, case.state,
-                          "start_special_procedure" if effect == "pause" else "end_special_procedure",
-                          definition.triggers_from(case.state)),
-        case, "start_special_procedure" if effect == "pause" else "end_special_procedure",
-    )
+    raise _not_possible_now(case, "start_special_procedure" if effect == "pause" else "end_special_procedure")
 
 
 def pause_approvers(case: Case) -> list[User]:
