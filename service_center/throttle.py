@@ -5,8 +5,8 @@ from trying many accounts or many query codes. Only failed attempts count (a sig
 tracking lookup that finds the case cost nothing), so a busy counter PC or hall kiosk is never held up by
 its own successful use. Because a failure is only known after the view ran, parallel requests could all
 pass that check at once: a second, looser limit counts every POST before the view (DOOR_BURST_LIMIT).
-Flask-Limiter keeps the counts: in memory by default (per process), in Redis or
-another shared store when RATELIMIT_STORAGE_URI names one, which production with several workers should.
+Flask-Limiter keeps the counts: in memory by default (per process), in Redis or another shared store when
+RATELIMIT_STORAGE_URI names one, which production with several workers should.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["service_center.limiter"] = limiter  # the wrapped views hold it only weakly
+
     def message() -> str:
         return str(_l("Too many failed attempts from your address. Wait a few minutes, then try again."))
 
