@@ -87,3 +87,48 @@ def test_clerk_receives_accepts_prints_and_the_applicant_tracks(page, chromium_b
         assert applicant.input_value("input[name=number]") == number
     finally:
         context.close()
+
+
+def test_a_special_procedure_and_the_decision_are_notified_in_writing(page, live_server, hall):
+    from service_center.services import cases
+
+    case = cases.accept(hall.receive(name="欧阳娜娜"), hall.actor("clerk"))
+    db.session.commit()
+
+    # The reviewer stops the clock for an expert review; the department head is proposed as the approver.
+    sign_in(page, hall.reviewer.username)
+    page.goto(f"/cases/{case.id}")
+    page.click("#action-start_special_procedure summary")
+    assert page.input_value("select[name=start_special_procedure-approver_id]") == str(hall.head.id)
+    page.select_option("select[name=start_special_procedure-procedure_type]", "expert_review")
+    page.fill("input[name=start_special_procedure-expected_days]", "5")
+    page.fill("textarea[name=start_special_procedure-reason]", "组织专家评审论证")
+    page.check("input[name=start_special_procedure-applicant_notified]")
+    page.click("button[name=submit-start_special_procedure]")
+    page.wait_for_load_state()
+    assert page.locator(".badge-paused").count() >= 1
+    assert hall.head.display_name in page.locator("body").inner_text()
+    page.click(f"a[href='/cases/{case.id}/notices/special_procedure']")
+    page.wait_for_url(re.compile(r"/notices/special_procedure$"))
+    notice = page.locator("#notice-procedure").inner_text()
+    assert "专家评审" in notice
+    assert "组织专家评审论证" in notice
+
+    # The head ends it and denies, confirming the irreversible decision; the denial prints with its remedies.
+    page.context.clear_cookies()  # sign out (logout is a POST) and in again as the head
+    sign_in(page, hall.head.username)
+    page.goto(f"/cases/{case.id}")
+    page.click("#action-end_special_procedure summary")
+    page.click("button[name=submit-end_special_procedure]")
+    page.wait_for_load_state()
+    page.click("#action-deny summary")
+    page.fill("textarea[name=deny-reason]", "经营场所不符合卫生要求")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("button[name=submit-deny]")
+    page.wait_for_load_state()
+    assert page.locator("#case-state").inner_text() == "不予许可"
+    page.click(f"a[href='/cases/{case.id}/notices/decision']")
+    page.wait_for_url(re.compile(r"/notices/decision$"))
+    assert page.locator("h1.notice-title").inner_text() == "不予行政许可决定书"
+    assert page.locator("#notice-reason").inner_text() == "经营场所不符合卫生要求"
+    assert "60" in page.locator("#notice-remedies").inner_text()
