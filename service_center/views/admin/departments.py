@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 
 from ...extensions import db
 from ...forms.organisation import DepartmentForm
 from ...models import Department
-from ...services import ServiceError
 from ...services.organisation import save_department
 from ..pagination import like, paginate, search_term
+from ..saving import save_or_show
 from . import bp
 
 DEPARTMENT_FIELDS = ("code", "name", "contact_phone", "head_name", "active")
@@ -34,14 +34,9 @@ def department_form(department_id: int | None = None):  # type: ignore[no-untype
     department = db.get_or_404(Department, department_id) if department_id else None
     form = DepartmentForm(obj=department)
     if form.validate_on_submit():
-        try:
-            save_department(department, **{f: form[f].data for f in DEPARTMENT_FIELDS})
-        except ServiceError as error:
-            db.session.rollback()
-            form[error.field].errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Department saved."), "success")
-            return redirect(url_for("admin.departments"))
+        done = save_or_show(form, lambda: save_department(department, **{f: form[f].data for f in DEPARTMENT_FIELDS}),
+                            saved=_("Department saved."), then=url_for("admin.departments"))
+        if done:
+            return done
     status = 400 if form.errors else 200
     return render_template("admin/department_form.html", form=form, department=department), status

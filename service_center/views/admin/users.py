@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...forms.users import PasswordResetForm, UserCreateForm, UserEditForm
 from ...models import Department, Role, User, Window
-from ...services import ServiceError
 from ...services.accounts import change_password, create_user, update_user
 from ..pagination import like, paginate, search_term
+from ..saving import save_or_show
 from . import bp
 
 
@@ -45,10 +45,6 @@ def _choices(form: UserCreateForm | UserEditForm, user: User | None) -> None:
 _FORM_FIELDS = {"windows": "window_ids", "department": "department_id"}
 
 
-def _show_error(form: UserCreateForm | UserEditForm, error: ServiceError) -> None:
-    form[_FORM_FIELDS.get(error.field or "", error.field or "display_name")].errors.append(error.message)
-
-
 def _assignment(form: UserCreateForm | UserEditForm) -> dict:
     windows = list(db.session.scalars(sa.select(Window).where(Window.id.in_(form.window_ids.data or []))))
     department = db.session.get(Department, form.department_id.data) if form.department_id.data else None
@@ -60,20 +56,13 @@ def user_new():  # type: ignore[no-untyped-def]
     form = UserCreateForm()
     _choices(form, None)
     if form.validate_on_submit():
-        try:
-            create_user(
-                username=form.username.data,
-                display_name=form.display_name.data,
-                password=form.password.data,
-                **_assignment(form),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("User created."), "success")
-            return redirect(url_for("admin.users"))
+        done = save_or_show(form, lambda: create_user(username=form.username.data,
+                                                      display_name=form.display_name.data,
+                                                      password=form.password.data, **_assignment(form)),
+                            saved=_("User created."), then=url_for("admin.users"), fields=_FORM_FIELDS,
+                            default_field="display_name")
+        if done:
+            return done
     status = 400 if form.errors else 200
     return render_template("admin/user_form.html", form=form, user=None), status
 
@@ -88,21 +77,13 @@ def user_edit(user_id: int):  # type: ignore[no-untyped-def]
         form.department_id.data = user.department_id or 0
         form.window_ids.data = [w.id for w in user.windows]
     if form.validate_on_submit():
-        try:
-            update_user(
-                user,
-                acting_user=current_user,
-                display_name=form.display_name.data,
-                active=form.active.data,
-                **_assignment(form),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("User saved."), "success")
-            return redirect(url_for("admin.users"))
+        done = save_or_show(form, lambda: update_user(user, acting_user=current_user,
+                                                      display_name=form.display_name.data,
+                                                      active=form.active.data, **_assignment(form)),
+                            saved=_("User saved."), then=url_for("admin.users"), fields=_FORM_FIELDS,
+                            default_field="display_name")
+        if done:
+            return done
     status = 400 if form.errors else 200
     return render_template("admin/user_form.html", form=form, user=user), status
 
@@ -113,14 +94,11 @@ def user_password(user_id: int):  # type: ignore[no-untyped-def]
     user = db.get_or_404(User, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
-            change_password(user, form.password.data)
-        except ServiceError as error:
-            db.session.rollback()
-            form.password.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("The password of %(name)s was reset; their sessions have ended.", name=user.username), "success")
-            return redirect(url_for("admin.users"))
+        done = save_or_show(form, lambda: change_password(user, form.password.data),
+                            saved=_("The password of %(name)s was reset; their sessions have ended.",
+                                    name=user.username),
+                            then=url_for("admin.users"), default_field="password")
+        if done:
+            return done
     status = 400 if form.errors else 200
     return render_template("admin/user_password.html", form=form, user=user), status

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager
 from wtforms.fields.choices import SelectChoice
@@ -11,9 +11,9 @@ from wtforms.fields.choices import SelectChoice
 from ...extensions import db
 from ...forms.organisation import WindowForm
 from ...models import Department, Window
-from ...services import ServiceError
 from ...services.organisation import save_window
 from ..pagination import like, paginate, search_term
+from ..saving import save_or_show
 from . import bp
 
 WINDOW_FIELDS = ("number", "name", "department_id", "hall_zone", "opening_hours", "is_open")
@@ -50,14 +50,9 @@ def window_form(window_id: int | None = None):  # type: ignore[no-untyped-def]
     )
     form.department_id.choices = [SelectChoice(d.id, f"{d.code} {d.name}") for d in departments]
     if form.validate_on_submit():
-        try:
-            save_window(window, **{f: form[f].data for f in WINDOW_FIELDS})
-        except ServiceError as error:
-            db.session.rollback()
-            form[error.field].errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Window saved."), "success")
-            return redirect(url_for("admin.windows"))
+        done = save_or_show(form, lambda: save_window(window, **{f: form[f].data for f in WINDOW_FIELDS}),
+                            saved=_("Window saved."), then=url_for("admin.windows"))
+        if done:
+            return done
     status = 400 if form.errors else 200
     return render_template("admin/window_form.html", form=form, window=window), status
