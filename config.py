@@ -73,6 +73,7 @@ class Config:
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))  # reverse proxies in front of the app
 
+    SWEEP_CRON = os.environ.get("SWEEP_CRON", "30 0 * * *")  # `flask cases scheduler`: daily at 00:30 centre time
     # Limits count from the working day after acceptance (DOMAIN.md); on, the day of acceptance is day 1.
     CLOCK_COUNTS_START_DAY = _env_bool("CLOCK_COUNTS_START_DAY", False)
 

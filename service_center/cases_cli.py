@@ -2,22 +2,45 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
-from .extensions import db
-from .services.cases import apply_deemed_acceptance, terminate_lapsed_gaps
+from .scheduler import schedule_jobs, sweep
 
 cases_cli = AppGroup("cases", help="Jobs on the cases (run daily by the scheduler or cron).")
+
+
+def _sweep_and_report() -> None:
+    result = sweep()
+    click.echo(f"{result.deemed_accepted} applications deemed accepted")
+    click.echo(f"{result.terminated} cases terminated: materials accepted with gaps never arrived")
 
 
 @cases_cli.command("sweep")
 def sweep_command() -> None:
     """Deem accepted (视为受理) every application whose 5-working-day notice period has ended, and terminate the
     cases whose 容缺 materials never arrived by their due date. Idempotent."""
-    deemed = apply_deemed_acceptance()
-    db.session.commit()
-    click.echo(f"{deemed} applications deemed accepted")
-    terminated = terminate_lapsed_gaps()
-    db.session.commit()
-    click.echo(f"{terminated} cases terminated: materials accepted with gaps never arrived")
+    _sweep_and_report()
+
+
+@cases_cli.command("scheduler")
+@click.option("--now", is_flag=True, help="Also sweep once at start.")
+def scheduler_command(now: bool) -> None:
+    """Run the scheduler process: the sweep daily at SWEEP_CRON (centre time). Runs until stopped."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = BlockingScheduler(timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
+    schedule_jobs(app, scheduler)
+    if now:
+        _sweep_and_report()
+    click.echo(f"scheduler running: case sweep at '{app.config['SWEEP_CRON']}' "
+               f"({app.config['BABEL_DEFAULT_TIMEZONE']}); stop with Ctrl-C")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("scheduler stopped")
