@@ -162,10 +162,11 @@ def anchor(clock_start: date) -> date:
 
 
 def counted_due(clock_start: date, limit: int, calendar: WorkCalendar, *, pauses: list[Pause] | None = None,
-                as_of: date | None = None) -> date:
+                extensions: list[Extension] | None = None, as_of: date | None = None) -> date:
     """:func:`workflows.clock.due_date` of a clock started on ``clock_start``, under the centre's setting; never
     before ``clock_start`` (a 0-day limit counted from the day itself ends that day)."""
-    due = due_date(anchor(clock_start), limit, calendar, pauses=pauses or (), as_of=as_of)
+    due = due_date(anchor(clock_start), limit, calendar, pauses=pauses or (), extensions=extensions or (),
+                   as_of=as_of)
     return max(due, clock_start)
 
 
@@ -193,7 +194,8 @@ def due_dates_on(case: Case, today: date, calendar: WorkCalendar | None = None) 
 
 
 def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCalendar | None = None) -> None:
-    """Recompute the case's and its pending steps' due dates from its clock start, pauses and extensions."""
+    """Recompute the case's and its pending steps' due dates from its clock start, pauses and extensions (an
+    approved extension gives the departments still at work the same days)."""
     today = today or local_today()
     calendar = calendar or work_calendar()
     if case.clock_start_on is None:
@@ -207,7 +209,8 @@ def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCa
     )
     for step in case.steps:
         if step.status == StepStatus.PENDING:
-            step.due_on = counted_due(step.started_on, step.limit_days, calendar, pauses=pauses, as_of=today)
+            step.due_on = counted_due(step.started_on, step.limit_days, calendar, pauses=pauses,
+                                      extensions=extensions, as_of=today)
 
 
 @dataclass(frozen=True)
@@ -329,7 +332,8 @@ def recompute_open_deadlines(*, today: date | None = None) -> int:
             CaseStep.case_id.in_(open_ids), CaseStep.status == StepStatus.PENDING
         )
     ):
-        due = counted_due(started, limit, calendar, pauses=pauses.get(case_id, []), as_of=today)
+        due = counted_due(started, limit, calendar, pauses=pauses.get(case_id, []),
+                          extensions=extensions.get(case_id, []), as_of=today)
         step_rows.append({"b_id": step_id, "due_on": due})
     if step_rows:
         steps = CaseStep.__table__

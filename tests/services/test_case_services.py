@@ -209,6 +209,17 @@ def test_joint_steps_get_the_items_parallel_review_limit(hall):
     cases.start_special_procedure(case, hall.actor("head"), "inspection", reason="现场核查", when=at("2026-03-09"))
     cases.end_special_procedure(case, hall.actor("head"), when=at("2026-03-11"))
     assert {s.due_on for s in stored(case).steps} == {D("2026-03-18")}  # the pause moves the steps too
+    case = stored(case)
+    steps.record_step_decision(step_of(case, hall.lead).id, hall.actor("reviewer"), "approve", "同意",
+                               when=at("2026-03-12"))  # decided before the extension: it keeps its date
+    cases.request_extension(case, hall.actor("reviewer"), 15, "需组织联合踏勘", when=at("2026-03-12"))
+    cases.approve_extension(case, hall.actor("manager"), when=at("2026-03-12"))
+    case = stored(case)
+    # 3/18 + 15 working days: 3/19-20, 3/23-27, 3/30-31, 4/1-3, [4/4-4/6 Qingming], 4/7-9 -> 4/9
+    assert {s.department_id: s.due_on for s in case.steps} == {
+        hall.lead.id: D("2026-03-18"), hall.other.id: D("2026-04-09"), hall.third.id: D("2026-04-09")}
+    set_calendar_day(D("2026-01-02"), False, "元旦调休")  # a calendar change recomputes them the same way
+    assert step_of(stored(case), hall.other).due_on == D("2026-04-09")
 
 
 # -- deadlines through the services ----------------------------------------------------------------------------
