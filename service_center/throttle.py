@@ -40,4 +40,5 @@ def init_app(app: Flask) -> None:
         view = limiter.limit(app.config[config_key], methods=["POST"], deduct_when=_failed,
                              error_message=message)(app.view_functions[endpoint])
         app.view_functions[endpoint] = limiter.limit(app.config["DOOR_BURST_LIMIT"], methods=["POST"],
+                                                     scope=f"{endpoint}:burst",  # its own counter, always
                                                      error_message=message)(view)

@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 from ..extensions import db
 from ..models import Department, Role, User, Window, utcnow
 from ..models.user import new_session_token
+from ..text import clean_text
 from . import ServiceError
 
 # Compared against when the username is unknown, so both paths cost one scrypt check.
@@ -102,6 +103,14 @@ def validate_password(password: str) -> None:
         )
 
 
+def _display_name(value: str) -> str:
+    """The name shown for a user: visible characters only, and some."""
+    name = clean_text(value)
+    if not name:
+        raise ServiceError(_("The display name is required."), field="display_name")
+    return name
+
+
 def create_user(
     *,
     username: str,
@@ -117,7 +126,7 @@ def create_user(
     if db.session.scalar(sa.select(sa.func.count()).where(User.username == username)):
         raise ServiceError(_("The username %(name)s is taken.", name=username), field="username")
     validate_password(password)
-    user = User(username=username, display_name=display_name.strip(), role=role, active=active)
+    user = User(username=username, display_name=_display_name(display_name), role=role, active=active)
     user.set_password(password)
     apply_assignment(user, role=role, department=department, windows=windows or [])
     db.session.add(user)
@@ -167,9 +176,7 @@ def update_user(
             raise ServiceError(_("You cannot deactivate your own account."), field="active")
         if role != Role.ADMIN and user.role == Role.ADMIN:
             raise ServiceError(_("You cannot remove the administrator role from yourself."), field="role")
-    display_name = display_name.strip()
-    if not display_name:
-        raise ServiceError(_("The display name is required."), field="display_name")
+    display_name = _display_name(display_name)
     apply_assignment(user, role=role, department=department, windows=windows)
     user.display_name = display_name
     was_active = user.active

@@ -486,6 +486,7 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
     that date). If the materials never arrive the case is terminated. ``departments`` as for :func:`accept`.
     """
     now = _now(when)
+    _ensure_state_allows(case, "accept_with_gaps")
     missing = _materials_of(case, missing_materials, field="missing_materials")
     if not commitment_signed:
         raise ServiceError(_("The applicant must sign the commitment letter (承诺书)."), field="commitment_signed")
@@ -565,10 +566,12 @@ def refuse(case: Case, actor: Actor, reason: str, *, when: datetime | None = Non
 
 def _end(case: Case, day: date, outcome: str, reason: str = "") -> None:
     """The case ends (refused, withdrawn, terminated ...). A decision already made stays its outcome: how the
-    case ended after it is its state and its last event."""
+    case ended after it is its state and its last event; nothing is delivered any more."""
     if case.decided_on is None:
         case.outcome = outcome
         case.outcome_reason = reason.strip()
+    elif case.delivered_on is None:
+        case.due_delivery = None
     if not case.in_progress:
         case.closed_on = day
     flush()

@@ -25,7 +25,6 @@ from workflows.clock import (
     default_calendar,
     delivery_due,
     due_date,
-    working_days_remaining,
     working_days_used,
 )
 
@@ -231,14 +230,14 @@ def read_clock(case: Case, *, today: date | None = None) -> ClockReading | None:
     today = today or local_today()
     calendar = work_calendar()
     pauses, extensions = _ledger(case)
-    start = anchor(case.clock_start_on)
-    return ClockReading(
-        used=working_days_used(start, pauses, today, calendar),
-        left_promised=working_days_remaining(start, case.promised_limit_days, pauses, today, calendar,
-                                             extensions=extensions),
-        left_statutory=working_days_remaining(start, case.statutory_limit_days, pauses, today, calendar,
-                                              extensions=extensions),
-    )
+    due_promised, due_statutory, _provisional = _case_due(
+        case.clock_start_on, case.promised_limit_days, case.statutory_limit_days, pauses, extensions, calendar, today)
+
+    def left(due: date) -> int:  # as workflows.clock.working_days_remaining, from the same due dates
+        return calendar.working_days_after(today, due) if due >= today else -calendar.working_days_after(due, today)
+
+    return ClockReading(used=working_days_used(anchor(case.clock_start_on), pauses, today, calendar),
+                        left_promised=left(due_promised), left_statutory=left(due_statutory))
 
 
 # -- what counts as overdue (one rule, used by lists, counts and sweeps) ------------------------------------------

@@ -20,8 +20,12 @@ def _ensure_unique(model: type, column: sa.Column, value: str, field: str, curre
 
 
 def _trimmed(fields: dict[str, object]) -> dict[str, object]:
-    """Text without surrounding blanks, so " 税务局 " cannot pass for a second 税务局."""
-    return {key: clean_text(value) if isinstance(value, str) else value for key, value in fields.items()}
+    """Text without surrounding blanks or invisible characters, so " 税务局 " cannot pass for a second 税务局;
+    a name that is nothing else is refused."""
+    cleaned = {key: clean_text(value) if isinstance(value, str) else value for key, value in fields.items()}
+    if "name" in cleaned and not cleaned["name"]:
+        raise ServiceError(_("The name is required."), field="name")
+    return cleaned
 
 
 def save_department(department: Department | None, **fields: object) -> Department:

@@ -362,3 +362,21 @@ def test_without_a_head_or_manager_the_pause_records_who_started_it(hall):
     pause = cases.start_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证",
                                           when=at("2026-03-03"))
     assert pause.approver_id == hall.reviewer.id
+
+
+def test_the_clock_reading_agrees_with_the_due_dates_when_the_day_itself_counts(app, hall, monkeypatch):
+    monkeypatch.setitem(app.config, "CLOCK_COUNTS_START_DAY", True)
+    case = cases.accept(hall.receive(hall.instant, day="2026-03-03"), hall.actor("clerk"), when=at("2026-03-03"))
+    assert case.due_promised == date(2026, 3, 3)
+    reading = read_clock(case, today=date(2026, 3, 3))
+    assert (reading.left_promised, reading.left_statutory) == (0, 0)
+    assert read_clock(case, today=date(2026, 3, 4)).left_promised == -1
+
+
+def test_accepting_with_gaps_a_case_already_under_review_is_a_state_error(hall):
+    case = cases.accept(hall.receive(day="2026-03-02"), hall.actor("clerk"), when=at("2026-03-02"))
+    with pytest.raises(ActionNotAllowed) as error:
+        cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True,
+                               when=at("2026-03-20"))
+    assert error.value.allowed
+    assert error.value.field != "gaps_due"

@@ -626,3 +626,43 @@ def test_a_gaps_notice_without_a_recorded_date_still_prints(client, hall):
     html = client.get(f"/cases/{case.id}/notices/gaps").get_data(as_text=True)
     assert "约定期限" in html
     assert "身份证复印件" in html
+
+
+@pytest.mark.parametrize(("pause_days_before_due", "overdue_shown"), [(2, False), (-1, True)])
+def test_a_step_stopped_by_a_procedure_in_time_is_not_overdue(client, hall, pause_days_before_due, overdue_shown):
+    today = local_today()
+    case = receive_today(hall, hall.joint)
+    cases.accept(case, hall.actor("clerk"))
+    cases.start_special_procedure(case, hall.actor("head"), "inspection", reason="检验")
+    step_due = today - timedelta(days=3)
+    for step in case.steps:
+        step.due_on = step_due
+    case.pauses[0].started_on = step_due - timedelta(days=pause_days_before_due)
+    sign_in(client, hall.other_reviewer)
+    home = client.get("/").get_data(as_text=True)
+    steps_table = home.split('id="pending-steps"')[1].split("</table>")[0]
+    assert case.number in steps_table
+    assert ("badge-danger" in steps_table) == overdue_shown
+    detail = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert ("badge-danger" in detail.split("</h1>")[1]) == overdue_shown
+
+
+def test_the_gaps_notice_is_dated_the_day_the_commitment_was_signed(client, hall):
+    case = hall.receive(day="2026-03-02")  # not noticed within 5 working days: accepted as of 3/2
+    cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True, when=at("2026-03-12"))
+    sign_in(client, hall.clerk)
+    html = client.get(f"/cases/{case.id}/notices/gaps").get_data(as_text=True)
+    assert "2026年3月12日" in html.split('class="notice-date"')[1][:40]
+
+
+def test_a_case_withdrawn_after_its_grant_owes_no_delivery(client, hall):
+    case = hall.receive(day="2026-03-02")
+    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-05"))
+    assert case.due_delivery is not None
+    cases.withdraw(case, cases.APPLICANT, "不再需要", when=at("2026-03-06"))
+    assert (case.outcome, case.due_delivery) == ("granted", None)
+    sign_in(client, hall.clerk)
+    html = client.get(f"/cases/{case.id}/notices/decision").get_data(as_text=True)
+    assert "准予行政许可决定书" in html
+    assert 'id="notice-delivery"' not in html

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from service_center.extensions import db
-from service_center.models import Case, Department, Role
+from service_center.models import Case, Department, Role, User
 from service_center.services.cases import Actor, Applicant
 from service_center.services.complaints import receive_complaint
 from tests.conftest import extract_csrf, login
@@ -131,3 +131,17 @@ def test_an_invisible_applicant_name_is_refused(client, hall, name):
     })
     assert response.status_code == 400
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
+
+
+@pytest.mark.parametrize(("url", "data"), [
+    ("/admin/departments/new", {"code": "ZW1", "name": "\u200b\u200b", "active": "y"}),
+    ("/admin/users/new", {"username": "zw1", "display_name": "\u200b", "password": "long-enough-pw",
+                          "role": "manager", "department_id": "0"}),
+])
+def test_a_name_of_invisible_characters_is_no_name(client, login_as, url, data):
+    login_as(Role.ADMIN)
+    token = extract_csrf(client.get(url).get_data(as_text=True))
+    response = client.post(url, data={"csrf_token": token, **data})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Department).where(Department.code == "ZW1")) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(User).where(User.username == "zw1")) == 0

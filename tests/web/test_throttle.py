@@ -159,3 +159,9 @@ def test_every_sign_in_counts_against_the_burst_limit(limited_app, make_user):
     limited = limited_app(DOOR_BURST_LIMIT="4 per minute", LOGIN_RATE_LIMIT="10 per minute")
     assert [sign_in(limited.test_client(), user.username, PASSWORD).status_code for _ in range(5)] == [
         302, 302, 302, 302, 429]
+
+
+def test_a_burst_limit_equal_to_the_failure_limit_keeps_its_own_count(limited_app):
+    db.session.commit()
+    client = limited_app(DOOR_BURST_LIMIT="6 per minute", LOGIN_RATE_LIMIT="6 per minute").test_client()
+    assert [sign_in(client, f"nobody{i}", "wrong-password").status_code for i in range(4)] == [401] * 4

@@ -5,10 +5,12 @@ Staff in scope print them for the applicant."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import abort, current_app, render_template
 from flask_babel import lazy_gettext as _l
+from flask_babel import to_user_timezone
 
 from ...auth import STAFF_ROLES, roles_required
 from ...models import Case, CaseExtension, CasePause, ExtensionStatus
@@ -36,19 +38,30 @@ def supplement_materials(case: Case) -> list[str]:
     return list(case.outstanding_materials or [])
 
 
-def gap_commitment(case: Case) -> tuple[list[str], date | None]:
-    """The non-key materials the applicant promised at the acceptance with gaps, and by when (from its event:
-    the case forgets both once the materials arrive)."""
+@dataclass(frozen=True)
+class GapCommitment:
+    """What the applicant signed at the acceptance with gaps (from its event: the case forgets the materials
+    and the date once they arrive)."""
+
+    materials: list[str]
+    due: date | None
+    signed_on: date
+
+
+def gap_commitment(case: Case) -> GapCommitment | None:
     for event in case.events:
         if event.trigger == "accept_with_gaps":
             data = event.data or {}
             due = data.get("gaps_due")
-            return list(data.get("missing_materials", [])), date.fromisoformat(due) if due else case.due_gaps
-    return [], None
+            return GapCommitment(list(data.get("missing_materials", [])),
+                                 date.fromisoformat(due) if due else case.due_gaps,
+                                 to_user_timezone(event.at).date())
+    return None
 
 
 def gap_materials(case: Case) -> list[str]:
-    return gap_commitment(case)[0]
+    commitment = gap_commitment(case)
+    return commitment.materials if commitment else []
 
 
 def _last_pause(case: Case) -> CasePause | None:
@@ -80,15 +93,6 @@ def available_notices(case: Case) -> list[str]:
     return kinds
 
 
-def _issued_on(case: Case, kind: str):  # type: ignore[no-untyped-def]
-    if kind == "special_procedure":
-        return _last_pause(case).started_on  # type: ignore[union-attr]
-    if kind == "extension":
-        return _approved_extension(case).decided_on  # type: ignore[union-attr]
-    return {"acceptance": case.accepted_on, "gaps": case.accepted_on, "supplement": case.supplement_notice_on,
-            "refusal": case.closed_on or case.received_on, "decision": case.decided_on}[kind]
-
-
 @bp.route("/cases/<int:case_id>/notices/<kind>")
 @roles_required(*STAFF_ROLES)
 def notice(case_id: int, kind: str):  # type: ignore[no-untyped-def]
@@ -97,14 +101,27 @@ def notice(case_id: int, kind: str):  # type: ignore[no-untyped-def]
     case = load_case_in_scope(case_id)
     if kind not in available_notices(case):
         abort(404)
-    materials = {"supplement": supplement_materials, "gaps": gap_materials}.get(kind)
+    pause, extension, commitment = _last_pause(case), _approved_extension(case), gap_commitment(case)
+    issued_on = {
+        "acceptance": case.accepted_on,
+        "supplement": case.supplement_notice_on,
+        "refusal": case.closed_on or case.received_on,
+        "decision": case.decided_on,
+        "special_procedure": pause.started_on if pause else None,
+        "extension": extension.decided_on if extension else None,
+        "gaps": commitment.signed_on if commitment else None,  # the day it was signed, not backdated
+    }[kind]
+    if kind == "supplement":
+        materials = supplement_materials(case)
+    else:
+        materials = commitment.materials if kind == "gaps" and commitment else []
     return render_template(
         f"cases/notice_{kind}.html",
         case=case,
-        issued_on=_issued_on(case, kind),
-        materials=materials(case) if materials else [],
-        gaps_due=gap_commitment(case)[1] if kind == "gaps" else None,
-        pause=_last_pause(case),
-        extension=_approved_extension(case),
+        issued_on=issued_on,
+        materials=materials,
+        gaps_due=commitment.due if commitment else None,
+        pause=pause,
+        extension=extension,
         complaint_phone=current_app.config["COMPLAINT_PHONE"],
     )

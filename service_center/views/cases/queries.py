@@ -72,13 +72,23 @@ class Deadlines:
         return due_within(self.today, self.soon_until)
 
     def badge(self, case: Case, paused_since: date | None = None) -> str | None:
-        """'overdue', 'soon' or None for one case, by the rule of services.clock: a special procedure running
-        since ``paused_since`` stopped the clock only if it started by the due date (it is badged apart)."""
-        if not case.in_progress or case.decided_on is not None or case.due_promised is None:
+        """'overdue', 'soon' or None for one case, by the rule of services.clock (pauses are badged apart)."""
+        if not case.in_progress or case.decided_on is not None:
             return None
-        if case.due_promised < self.today:
-            return None if paused_since is not None and paused_since <= case.due_promised else "overdue"
-        if paused_since is None and case.due_promised <= self.soon_until:
+        return self.due_badge(case.due_promised, paused_since)
+
+    def step_badge(self, step: CaseStep, paused_since: date | None = None) -> str | None:
+        """The same for a department's pending share of a joint case."""
+        return self.due_badge(step.due_on, paused_since) if step.status == StepStatus.PENDING else None
+
+    def due_badge(self, due: date | None, paused_since: date | None) -> str | None:
+        """A special procedure running since ``paused_since`` stopped the clock only if it started by the due
+        date: then nothing is overdue or due soon; one started later leaves an overrun standing."""
+        if due is None:
+            return None
+        if due < self.today:
+            return None if paused_since is not None and paused_since <= due else "overdue"
+        if paused_since is None and due <= self.soon_until:
             return "soon"
         return None
 
@@ -196,7 +206,7 @@ def landing_context(user: User) -> dict[str, object]:
     elif user.role in (Role.MANAGER, Role.SUPERVISOR):
         context["counts"] = deadline_counts(user, deadlines)
         context["overdue"] = overdue_cases(user, deadlines)
-    listed: list[Case] = []
+    listed: list[Case] = [s.case for s in context.get("steps", [])]
     for key in ("recent", "open_cases", "overdue"):
         listed += context.get(key, [])  # the case lists shown, whose running procedures the badges need
     context["paused"] = open_pauses(listed)
