@@ -317,14 +317,7 @@ def recompute_open_deadlines(*, today: date | None = None) -> int:
         )
         case_rows.append({"b_id": case_id, "due_promised": due_p, "due_statutory": due_s,
                           "due_provisional": provisional})
-    table = Case.__table__
-    db.session.execute(
-        table.update()
-        .where(table.c.id == sa.bindparam("b_id"))
-        .values(due_promised=sa.bindparam("due_promised"), due_statutory=sa.bindparam("due_statutory"),
-                due_provisional=sa.bindparam("due_provisional")),
-        case_rows,
-    )
+    _update_rows(Case.__table__, case_rows)
     step_rows = []
     for step_id, case_id, started, limit in db.session.execute(
         sa.select(CaseStep.id, CaseStep.case_id, CaseStep.started_on, CaseStep.limit_days).where(
@@ -334,36 +327,32 @@ def recompute_open_deadlines(*, today: date | None = None) -> int:
         due = counted_due(started, limit, calendar, pauses=pauses.get(case_id, []),
                           extensions=extensions.get(case_id, []), as_of=today)
         step_rows.append({"b_id": step_id, "due_on": due})
-    if step_rows:
-        steps = CaseStep.__table__
-        db.session.execute(
-            steps.update().where(steps.c.id == sa.bindparam("b_id")).values(due_on=sa.bindparam("due_on")),
-            step_rows,
-        )
+    _update_rows(CaseStep.__table__, step_rows)
     _recompute_receipt_and_delivery_dates(calendar)
     db.session.expire_all()
     return len(case_rows)
 
 
+def _update_rows(table: sa.Table, rows: list[dict[str, object]]) -> None:
+    """One executemany UPDATE of ``table``: each row is ``b_id`` (the id) and the columns to set."""
+    if rows:
+        columns = [key for key in rows[0] if key != "b_id"]
+        db.session.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
+                           .values({column: sa.bindparam(column) for column in columns}), rows)
+
+
 def _recompute_receipt_and_delivery_dates(calendar: WorkCalendar) -> None:
     """The last day for a supplement notice of cases still at receipt, and the delivery date of grants not yet
     delivered, follow the calendar too."""
-    table = Case.__table__
-    receipts = [
-        {"b_id": case_id, "day": deemed_acceptance_date(received_on, calendar)}
+    _update_rows(Case.__table__, [
+        {"b_id": case_id, "deemed_acceptance_on": deemed_acceptance_date(received_on, calendar)}
         for case_id, received_on in db.session.execute(
             sa.select(Case.id, Case.received_on).where(Case.in_progress, Case.deemed_acceptance_on.is_not(None),
                                                        Case.clock_start_on.is_(None)))
-    ]
-    if receipts:
-        db.session.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
-                           .values(deemed_acceptance_on=sa.bindparam("day")), receipts)
-    deliveries = [
-        {"b_id": case_id, "day": delivery_due(decided_on, calendar)}
+    ])
+    _update_rows(Case.__table__, [
+        {"b_id": case_id, "due_delivery": delivery_due(decided_on, calendar)}
         for case_id, decided_on in db.session.execute(
             sa.select(Case.id, Case.decided_on).where(Case.in_progress, Case.due_delivery.is_not(None),
                                                       Case.delivered_on.is_(None)))
-    ]
-    if deliveries:
-        db.session.execute(table.update().where(table.c.id == sa.bindparam("b_id"))
-                           .values(due_delivery=sa.bindparam("day")), deliveries)
+    ])
