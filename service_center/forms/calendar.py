@@ -3,15 +3,16 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from . import Form
+
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years the calendar pages show
 
 
-class CalendarDayForm(FlaskForm):
+class CalendarDayForm(Form):
     day = DateField(_l("Date"), validators=[DataRequired()])
     kind = RadioField(
         _l("This day is"),
@@ -30,5 +31,5 @@ class CalendarDayForm(FlaskForm):
             raise ValidationError(_l("Enter a date between %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR))
 
 
-class PublishYearForm(FlaskForm):
+class PublishYearForm(Form):
     year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=FIRST_YEAR, max=LAST_YEAR)])

@@ -7,7 +7,6 @@ rendered with a prefix (the trigger), so several forms can share one page withou
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,7 @@ from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from ..case_labels import APPLICANT_KIND_LABELS, PROCEDURE_LABELS
 from ..models import ApplicantKind, ProcedureType
+from . import Form
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -35,7 +35,7 @@ class MultiCheckboxField(SelectMultipleField):
 # -- receipt at the counter ---------------------------------------------------------------------------------------
 
 
-class ReceiveForm(FlaskForm):
+class ReceiveForm(Form):
     """收件: the window, the item, the applicant."""
 
     window = SelectField(_l("Window"), coerce=int, validators=[InputRequired()])
@@ -59,14 +59,14 @@ class ReceiveForm(FlaskForm):
 # -- actions on a case --------------------------------------------------------------------------------------------
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """An action with an optional comment."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """An action that must record its reasons (refuse, deny, terminate, return, reject ...)."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -74,14 +74,14 @@ class ReasonForm(FlaskForm):
                                                       Length(max=2000)])
 
 
-class OptionalReasonForm(FlaskForm):
+class OptionalReasonForm(Form):
     """An action whose reason may be left out (withdrawal at the applicant's request)."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     reason = TextAreaField(_l("Reasons (optional)"), validators=[Optional(), Length(max=2000)])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     """An action that records a required note (opinion, answer, call-back note, rectification measures)."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -111,7 +111,7 @@ class GapsForm(AcceptForm):
     commitment_signed = BooleanField(_l("The applicant signed the commitment letter"))
 
 
-class ProcedureForm(FlaskForm):
+class ProcedureForm(Form):
     """特别程序: the clock stops while it runs."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -126,7 +126,7 @@ class ProcedureForm(FlaskForm):
     applicant_notified = BooleanField(_l("The applicant has been told in writing"), default=True)
 
 
-class ExtensionForm(FlaskForm):
+class ExtensionForm(Form):
     """延期: how many working days and why (the applicant is told)."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -147,7 +147,7 @@ class AnswerTypeForm(ActionForm):
     ])
 
 
-class StepDecisionForm(FlaskForm):
+class StepDecisionForm(Form):
     """A department's decision on its share of a parallel approval."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -163,7 +163,7 @@ class StepDecisionForm(FlaskForm):
 # -- public tracking ----------------------------------------------------------------------------------------------
 
 
-class TrackForm(FlaskForm):
+class TrackForm(Form):
     """Case number + query code, as printed on the receipt."""
 
     number = StringField(_l("Case number"), validators=[DataRequired(), Length(max=40)])

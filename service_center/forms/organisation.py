@@ -1,12 +1,13 @@
 """Forms for departments and windows."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from . import Form
 
-class DepartmentForm(FlaskForm):
+
+class DepartmentForm(Form):
     code = StringField(
         _l("Code"),
         validators=[
@@ -21,7 +22,7 @@ class DepartmentForm(FlaskForm):
     active = BooleanField(_l("Active"), default=True)
 
 
-class WindowForm(FlaskForm):
+class WindowForm(Form):
     number = StringField(
         _l("Window number"),
         validators=[

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from ..labels import ROLE_LABELS
 from ..services.accounts import MIN_PASSWORD_LENGTH
+from . import Form
 
 ROLE_CHOICES = [SelectChoice(role.value, text) for role, text in ROLE_LABELS.items()]
 
 
-class _AssignmentFields(FlaskForm):
+class _AssignmentFields(Form):
     display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=50)])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[DataRequired()])
     department_id = SelectField(
@@ -64,5 +64,5 @@ class UserEditForm(_AssignmentFields):
     active = BooleanField(_l("Active (may sign in)"), default=True)
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(Form):
     password, password_confirm = _password_fields()
