@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -12,14 +11,17 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..labels import CASE_TYPE_LABELS, CATEGORY_LABELS, JOIN_RULE_LABELS
 from ..models import CaseType, Item, ItemCategory, JoinRule
 from ..services.catalogue import (
+    CODE_MAX,
     DISCLOSURE_WORKFLOW,
     MAX_LIMIT_DAYS,
+    TEXT_LIMITS,
     ItemData,
     format_materials,
     format_periods,
     parse_materials,
     parse_periods,
 )
+from . import Form
 
 MATERIALS_HELP = _l(
     "One material per line. Start a line with * to mark a key material (关键材料), e.g. \"*Application form\"."
@@ -64,13 +66,13 @@ def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(member.value, text) for member, text in labels.items()]
 
 
-class ItemForm(FlaskForm):
+class ItemForm(Form):
     code = StringField(
         _l("Item code"),
-        validators=[DataRequired(), Length(max=40)],
+        validators=[DataRequired(), Length(max=CODE_MAX)],
         description=_l("Letters, digits, '.', '-' and '_'. Cannot be changed later."),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=TEXT_LIMITS["name"])])
     category = SelectField(_l("Category"), choices=_choices(CATEGORY_LABELS), validators=[DataRequired()])
     department_id = SelectField(_l("Department"), coerce=int, validators=[DataRequired()])
     case_type = SelectField(_l("Case type"), choices=_choices(CASE_TYPE_LABELS), validators=[DataRequired()])
@@ -80,7 +82,7 @@ class ItemForm(FlaskForm):
             SelectChoice("", _l("Default for the case type")),
             SelectChoice(DISCLOSURE_WORKFLOW, _l("Information disclosure on request")),
         ],
-        validators=[Optional()],
+        default="",
     )
     statutory_limit_days = IntegerField(
         _l("Statutory time limit (working days)"), validators=[InputRequired(), NumberRange(0, MAX_LIMIT_DAYS)]
@@ -88,15 +90,15 @@ class ItemForm(FlaskForm):
     promised_limit_days = IntegerField(
         _l("Promised time limit (working days)"), validators=[InputRequired(), NumberRange(0, MAX_LIMIT_DAYS)]
     )
-    fees = TextAreaField(_l("Fees"), validators=[Optional(), Length(max=2000)])
-    legal_basis = TextAreaField(_l("Legal basis"), validators=[Optional(), Length(max=5000)])
-    conditions = TextAreaField(_l("Conditions"), validators=[Optional(), Length(max=5000)])
+    fees = TextAreaField(_l("Fees"), validators=[Optional(), Length(max=TEXT_LIMITS["fees"])])
+    legal_basis = TextAreaField(_l("Legal basis"), validators=[Optional(), Length(max=TEXT_LIMITS["legal_basis"])])
+    conditions = TextAreaField(_l("Conditions"), validators=[Optional(), Length(max=TEXT_LIMITS["conditions"])])
     materials = MaterialsField(_l("Materials"), description=MATERIALS_HELP)
     window_ids = SelectMultipleField(_l("Windows that accept the item"), coerce=int)
-    lead_department_id = SelectField(_l("Lead department"), coerce=int, validators=[Optional()])
-    join_rule = SelectField(
-        _l("Join rule"), choices=[SelectChoice("", "—"), *_choices(JOIN_RULE_LABELS)], validators=[Optional()]
-    )
+    # The selects whose "—" choice means none: no Optional(), which would let any value made of blanks past
+    # the choice check (JoinRule(" ") then failed with a 500); a missing value is the "—" default.
+    lead_department_id = SelectField(_l("Lead department"), coerce=int, default=0)
+    join_rule = SelectField(_l("Join rule"), choices=[SelectChoice("", "—"), *_choices(JOIN_RULE_LABELS)], default="")
     participating_department_ids = SelectMultipleField(
         _l("Participating departments (the lead included)"), coerce=int
     )
@@ -159,7 +161,7 @@ class ItemForm(FlaskForm):
         )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         _l("Catalogue file (.csv or .xlsx)"),
         validators=[FileRequired()],

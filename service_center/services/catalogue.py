@@ -33,9 +33,15 @@ from ..models import (
     Window,
     utcnow,
 )
+from ..text import clean_text, max_length
 from . import Conflict, ServiceError
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
+CODE_MAX = max_length(Item.code)
+# The most characters each text of an item may have: the database column's for the name, the editor's for
+# the texts the database leaves unlimited. The item form and the import enforce these, through check_item_data.
+TEXT_LIMITS = {"name": max_length(Item.name), "fees": 2000, "legal_basis": 5000, "conditions": 5000}
+MATERIAL_NAME_MAX = max_length(ItemMaterial.name)
 MAX_LIMIT_DAYS = 3650
 DISCLOSURE_WORKFLOW = "disclosure"  # 依申请公开: government information disclosure on request
 KEY_MARKERS = ("*", "＊")
@@ -97,21 +103,24 @@ class ItemData:
         ).normalized()
 
     def normalized(self) -> ItemData:
-        """Trimmed text, the workflow default filled in, joint-only fields cleared on other case types."""
+        """Cleaned text (:func:`clean_text`), the workflow default filled in, joint-only fields cleared on other
+        case types."""
         joint = self.case_type == CaseType.JOINT
         return replace(
             self,
-            name=self.name.strip(),
+            name=clean_text(self.name, single_line=True),
             workflow_key=self.workflow_key or DEFAULT_WORKFLOW[self.case_type],
-            fees=self.fees.strip(),
-            legal_basis=self.legal_basis.strip(),
-            conditions=self.conditions.strip(),
+            fees=clean_text(self.fees),
+            legal_basis=clean_text(self.legal_basis),
+            conditions=clean_text(self.conditions),
             lead_department_id=self.lead_department_id if joint else None,
             join_rule=self.join_rule if joint else None,
             step_limit_days=self.step_limit_days if joint else None,
             participating_department_ids=frozenset(self.participating_department_ids) if joint else frozenset(),
             window_ids=frozenset(self.window_ids),
-            materials=tuple(self.materials),
+            materials=tuple(
+                MaterialSpec(name, m.is_key) for m in self.materials if (name := clean_text(m.name, single_line=True))
+            ),
             acceptance_periods=tuple(sorted(self.acceptance_periods)),
         )
 
@@ -120,15 +129,14 @@ class ItemData:
 
 
 def parse_materials(text: str) -> tuple[MaterialSpec, ...]:
-    """Materials one per line (or separated by ";"); a leading "*" marks a key material."""
+    """Materials one per line (or separated by ";"); a leading "*" marks a key material. Names are cleaned
+    (:func:`clean_text`); their length is for :func:`check_item_data`."""
     materials = []
     for raw in _LIST_SPLIT.split(text or ""):
-        entry = raw.strip()
+        entry = clean_text(raw, single_line=True)
         is_key = entry.startswith(KEY_MARKERS)
-        name = entry.lstrip("".join(KEY_MARKERS)).strip()
+        name = clean_text(entry.lstrip("".join(KEY_MARKERS)), single_line=True)
         if name:
-            if len(name) > 200:
-                raise ValueError(_("A material name may have at most 200 characters: %(name)s", name=name[:20]))
             materials.append(MaterialSpec(name, is_key))
     return tuple(materials)
 
@@ -141,7 +149,7 @@ def parse_periods(text: str) -> tuple[tuple[date, date], ...]:
     """Acceptance periods as "YYYY-MM-DD..YYYY-MM-DD", one per line (or separated by ";")."""
     periods = []
     for raw in _LIST_SPLIT.split(text or ""):
-        entry = raw.strip()
+        entry = clean_text(raw, single_line=True)
         if not entry:
             continue
         opens, sep, closes = entry.partition(PERIOD_SEPARATOR)
@@ -175,8 +183,9 @@ def check_item_data(data: ItemData, departments: dict[int, Department], windows:
     errors: list[tuple[str, str]] = []
     if not data.name:
         errors.append(("name", _("The name is required.")))
-    elif len(data.name) > 200:
-        errors.append(("name", _("The name may have at most 200 characters.")))
+    for name, limit in TEXT_LIMITS.items():
+        if len(getattr(data, name)) > limit:
+            errors.append((name, _("At most %(max)d characters.", max=limit)))
     if data.department_id not in departments:
         errors.append(("department_id", _("Unknown department.")))
     for name in ("statutory_limit_days", "promised_limit_days"):
@@ -221,7 +230,11 @@ def check_item_data(data: ItemData, departments: dict[int, Department], windows:
     if data.window_ids - windows.keys():
         errors.append(("window_ids", _("Unknown window.")))
     names = [m.name for m in data.materials]
-    if len(names) != len(set(names)):
+    too_long = next((name for name in names if len(name) > MATERIAL_NAME_MAX), None)
+    if too_long:
+        errors.append(("materials", _("A material name may have at most %(max)d characters: %(name)s",
+                                      max=MATERIAL_NAME_MAX, name=too_long[:20])))
+    elif len(names) != len(set(names)):
         errors.append(("materials", _("A material is listed twice.")))
     return errors
 
@@ -230,7 +243,7 @@ def check_code(code: str) -> str | None:
     """The problem with an item code, or None."""
     if not code:
         return _("The code is required.")
-    if len(code) > 40 or not CODE_PATTERN.match(code):
+    if len(code) > CODE_MAX or not CODE_PATTERN.match(code):
         return _("Up to 40 letters, digits, '.', '-' and '_'.")
     return None
 
@@ -304,7 +317,7 @@ def _flush_or_conflict() -> None:
 def create_item(code: str, data: ItemData, *, publish: bool = False, lookups: Lookups | None = None,
                 now: datetime | None = None) -> Item:
     """Create version 1 of a new item, as a draft (or published at once, as the import does)."""
-    code = code.strip()
+    code = clean_text(code, single_line=True)
     problem = check_code(code)
     if problem:
         raise ServiceError(problem, field="code")

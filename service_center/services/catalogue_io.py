@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import CaseType, Department, Item, ItemCategory, ItemStatus, JoinRule, Window, utcnow
+from ..text import clean_text
 from . import ServiceError
 from .catalogue import (
     DISCLOSURE_WORKFLOW,
@@ -252,6 +253,7 @@ def export_xlsx(*, empty: bool = False) -> bytes:
 
 
 def _cell_text(value: object) -> str:
+    """A cell as cleaned text (:func:`clean_text`, as the forms clean what is typed)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -260,7 +262,7 @@ def _cell_text(value: object) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    return clean_text(str(value))
 
 
 def read_table(filename: str, content: bytes) -> list[list[str]]:
@@ -319,7 +321,7 @@ def _read_csv(content: bytes) -> list[list[str]]:
     if "," not in header:
         delimiter = "\t" if "\t" in header else ";" if ";" in header else ","
     try:
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        return [[_cell_text(cell) for cell in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as error:
         raise ImportRejected([RowError(0, "", _("The CSV file could not be read: %(e)s", e=str(error)))]) from error
 
@@ -362,7 +364,7 @@ def _header(cells: list[str]) -> tuple[list[str | None], list[RowError]]:
     errors: list[RowError] = []
     columns: list[str | None] = []
     for cell in cells:
-        key = cell.strip().lstrip("\ufeff")
+        key = clean_text(cell)
         name = key.lower() if key.lower() in COLUMNS else HEADER_ALIASES.get(key)
         if not key:
             columns.append(None)

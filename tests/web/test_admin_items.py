@@ -280,3 +280,18 @@ def test_an_oversized_upload_is_refused(app, client, login_as, monkeypatch):
     response = _upload(client, "big.csv", b"x" * 4096, token=token)
     assert response.status_code == 413
     assert _count() == 0
+
+
+def test_a_blank_join_rule_is_a_field_error_not_a_500(client, login_as, make_department):
+    """Found in use: join_rule=" " passed Optional(), then JoinRule(" ") raised in to_data (500)."""
+    login_as(Role.ADMIN)
+    department = make_department()
+    db.session.commit()
+    client.get("/lang/en")
+    for overrides in ({"join_rule": " "}, {"join_rule": "\u200b"}, {"workflow_key": " "},
+                      {"lead_department_id": " "}):
+        token = _token(client, "/admin/items/new")
+        response = client.post("/admin/items/new", data={"csrf_token": token, **_item_form(department, **overrides)})
+        assert response.status_code == 400, overrides
+        assert 'class="error"' in response.get_data(as_text=True), overrides
+    assert _count() == 0
