@@ -17,18 +17,23 @@ Counting rules (DOMAIN.md "Counting rules"; see docs/WORKFLOWS.md for the full l
   Overlapping pauses are merged first, so no working day is subtracted twice.
 - An approved extension of X working days moves both the promised and the statutory due date by X.
 
-Working days are looked up in a precomputed, ordered tuple of day ordinals with :mod:`bisect`; nothing in the
-hot path walks day by day.
+In a year without a published schedule the public holidays fixed by law are days off (:func:`statutory_days_off`)
+and results touching it are provisional, per date (:class:`DueDates`).
+
+Working days are looked up in a precomputed table: the ordered working-day ordinals and a cumulative count per
+day. A due date is an index, the working days of a pause a subtraction; nothing in the hot path walks day by day
+or searches.
 """
 
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
+from itertools import accumulate
+from types import MappingProxyType
 
 __all__ = [
     "COMPLAINT_ACCEPT_DAYS",
@@ -60,7 +65,10 @@ __all__ = [
     "disclosure_supplement_deadline",
     "due_date",
     "is_deemed_accepted",
+    "statutory_days_off",
+    "statutory_holidays",
     "validate_extension",
+    "working_days_left",
     "working_days_remaining",
     "working_days_used",
 ]
@@ -80,22 +88,77 @@ _ONE_DAY = timedelta(days=1)
 
 
 # ------------------------------------------------------------------------------------------------------------
+# Public holidays fixed by law (for years without a published schedule)
+# ------------------------------------------------------------------------------------------------------------
+
+# The Julian day number of 00:00 on proleptic Gregorian ordinal 0 (date(1, 1, 1) is JD 1721425.5).
+_JD_OF_ORDINAL_ZERO = 1721424.5
+
+
+def _from_julian_day(jd: float) -> date:
+    # lunar_python's Solar dates are Julian before 1582-10-15; its Julian day numbers are not: go through them.
+    return date.fromordinal(int(jd - _JD_OF_ORDINAL_ZERO))
+
+
+@cache
+def statutory_holidays(year: int) -> Mapping[date, str]:
+    """The public holidays fixed by law in ``year``, by date (全国年节及纪念日放假办法, as amended in 2024).
+
+    元旦 1 January; 春节 the Spring Festival eve (除夕, the last day of the 12th lunar month) through the 3rd day
+    of the 1st lunar month; 清明节 the day of the Qingming solar term; 劳动节 1-2 May; 端午节 the 5th day of the
+    5th lunar month; 中秋节 the 15th day of the 8th lunar month; 国庆节 1-3 October. Lunar dates and the solar
+    term (China Standard Time) are computed by the ``lunar-python`` package, for any year. Today's law is
+    applied to every year asked about. The days a year actually has off (bridges, the weekday given for a
+    holiday on a weekend) and its make-up working days are known only once the State Council publishes the
+    year's schedule: that is what a published year of :class:`WorkCalendar` holds instead.
+    """
+    from lunar_python import Lunar
+
+    new_year = Lunar.fromYmd(year, 1, 1)
+    days: dict[date, str] = {date(year, 1, 1): "元旦"}
+    for offset in (-1, 0, 1, 2):  # 除夕 (the day before the 1st of the 1st month) through 初三
+        days[_from_julian_day(new_year.next(offset).getSolar().getJulianDay())] = "春节"
+    days[_from_julian_day(new_year.getJieQiTable()["清明"].getJulianDay())] = "清明节"
+    days[date(year, 5, 1)] = days[date(year, 5, 2)] = "劳动节"
+    days[_from_julian_day(Lunar.fromYmd(year, 5, 5).getSolar().getJulianDay())] = "端午节"
+    for day in (1, 2, 3):
+        days[date(year, 10, day)] = "国庆节"
+    # Last: when it falls on 1-3 October it is one of those days off, named for both in the schedule.
+    mid_autumn = _from_julian_day(Lunar.fromYmd(year, 8, 15).getSolar().getJulianDay())
+    days[mid_autumn] = "国庆节、中秋节" if mid_autumn in days else "中秋节"
+    return MappingProxyType(dict(sorted(days.items())))
+
+
+@cache
+def statutory_days_off(year: int) -> frozenset[date]:
+    """The dates of :func:`statutory_holidays` in ``year`` (weekend days included)."""
+    return frozenset(statutory_holidays(year))
+
+
+# ------------------------------------------------------------------------------------------------------------
 # Calendar
 # ------------------------------------------------------------------------------------------------------------
+
+# (first ordinal covered, last ordinal covered, working-day ordinals in order, cumulative counts): cum[i] is the
+# number of working days in [first, first + i), for i in 0 .. last - first + 1.
+_Table = tuple[int, int, tuple[int, ...], tuple[int, ...]]
 
 
 class WorkCalendar:
     """Working-day calendar: Monday to Friday, minus days off, plus make-up workdays (调休上班).
 
     ``days_off`` are dates that are not worked (public holidays, centre-local closures); ``workdays`` are
-    dates that are worked even though they fall on a weekend (调休上班). Explicit dates apply whatever their
-    year. ``published_years`` are the years for which the holiday schedule is authoritative (the State
-    Council publishes the next year's schedule each November); a date in any other year is counted Monday to
-    Friday (plus any explicit dates) and every result touching it is *provisional*.
+    dates that are worked even though they fall on a weekend (调休上班) or on a public holiday of an unpublished
+    year. Explicit dates apply whatever their year. ``published_years`` are the years for which the holiday
+    schedule is authoritative (the State Council publishes the next year's schedule each November). In any
+    other year the public holidays fixed by law (:func:`statutory_days_off`) are days off as well, weekends
+    are not made up, and every result touching such a year is *provisional*.
 
     Instances are immutable from the outside and safe to share between threads. Lookups use a precomputed
-    ordered tuple of working-day ordinals covering ``first published year - 1`` through ``last published
-    year + 3``; a query outside that range extends the table (rebuilt once, then cached).
+    table covering ``first published year - 1`` through ``last published year + 3``: the ordered working-day
+    ordinals and, per day, the number of working days before it. Counting the working days in a range is a
+    subtraction and the n-th working day after a date an index; a query outside the table extends it
+    (rebuilt once, then cached).
     """
 
     _MARGIN_BEFORE = 1
@@ -123,8 +186,7 @@ class WorkCalendar:
         else:
             first = last = date.today().year  # only sizes the initial table, never changes a result
         self._lock = threading.Lock()
-        # (first ordinal covered, last ordinal covered, tuple of working-day ordinals), replaced atomically.
-        self._table = self._build(first - self._MARGIN_BEFORE, last + self._MARGIN_AFTER)
+        self._table: _Table = self._build(first - self._MARGIN_BEFORE, last + self._MARGIN_AFTER)
 
     # -- construction ----------------------------------------------------------------------------------------
 
@@ -151,16 +213,19 @@ class WorkCalendar:
     def with_overrides(self, overrides: Mapping[date, bool] | Iterable[tuple[date, bool]]) -> WorkCalendar:
         """Return a new calendar where each override (``date -> worked?``) replaces what this one says.
 
-        Overrides are applied in order, so with a sequence of pairs the last one for a date wins.
+        Overrides are applied in order, so with a sequence of pairs the last one for a date wins. A weekday
+        marked worked is kept as an explicit workday only if it is a public holiday fixed by law (so that it
+        stays worked in a year that is not published).
         """
         days_off, workdays = set(self._days_off), set(self._workdays)
         items = overrides.items() if isinstance(overrides, Mapping) else overrides
         for day, worked in items:
             days_off.discard(day)
             workdays.discard(day)
-            if worked and day.weekday() >= 5:
-                workdays.add(day)
-            elif not worked and day.weekday() < 5:
+            if worked:
+                if day.weekday() >= 5 or day in statutory_days_off(day.year):
+                    workdays.add(day)
+            elif day.weekday() < 5:
                 days_off.add(day)
         return WorkCalendar(days_off=days_off, workdays=workdays, published_years=self._published)
 
@@ -177,7 +242,7 @@ class WorkCalendar:
 
     @property
     def workdays(self) -> frozenset[date]:
-        """Explicit make-up workdays (调休上班)."""
+        """Explicit workdays (调休上班, and public holidays of unpublished years marked worked)."""
         return self._workdays
 
     @property
@@ -187,14 +252,16 @@ class WorkCalendar:
 
     # -- table -----------------------------------------------------------------------------------------------
 
-    def _build(self, first_year: int, last_year: int) -> tuple[int, int, tuple[int, ...]]:
+    def _build(self, first_year: int, last_year: int) -> _Table:
         lo = date(first_year, 1, 1).toordinal()
         hi = date(last_year, 12, 31).toordinal()
         # Built once per range (~365 days per year); the lookups below never loop over days.
-        ordinals = tuple(o for o in range(lo, hi + 1) if self.is_workday(date.fromordinal(o)))
-        return lo, hi, ordinals
+        is_workday, fromordinal = self.is_workday, date.fromordinal
+        flags = [is_workday(fromordinal(o)) for o in range(lo, hi + 1)]
+        ordinals = tuple(o for o, worked in zip(range(lo, hi + 1), flags, strict=True) if worked)
+        return lo, hi, ordinals, (0, *accumulate(flags))
 
-    def _ensure(self, lo: int, hi: int) -> tuple[int, int, tuple[int, ...]]:
+    def _ensure(self, lo: int, hi: int) -> _Table:
         """Return a table covering ordinals [lo, hi], extending the cached one if needed."""
         table = self._table
         if table[0] <= lo and hi <= table[1]:
@@ -210,22 +277,102 @@ class WorkCalendar:
                 self._table = table
             return table
 
+    def _grow(self, lo: int, hi: int) -> None:
+        """Extend the table to cover the ordinals [lo, hi] (clamped to the dates that exist).
+
+        Raises ``OverflowError`` if it covers them already: the answer would lie beyond ``date.max``.
+        """
+        lo, hi = max(lo, 1), min(hi, date.max.toordinal())
+        table = self._table
+        if table[0] <= lo and hi <= table[1]:
+            raise OverflowError("date value out of range")
+        self._ensure(lo, hi)
+
+    def _count(self, s: int, e: int) -> int:
+        """Working days in the ordinals [s, e)."""
+        if e <= s:
+            return 0
+        lo, hi, _, cum = self._table
+        if s < lo or e > hi + 1:
+            lo, hi, _, cum = self._ensure(s, e)
+        return cum[e - lo] - cum[s - lo]
+
+    def _add(self, o: int, n: int) -> int:
+        """The ordinal of the n-th working day strictly after ordinal ``o`` (n > 0), or before it (n < 0)."""
+        if n > 0:
+            while True:
+                lo, hi, ords, cum = self._table
+                if lo <= o < hi:
+                    i = cum[o + 1 - lo] + n - 1
+                    if i < len(ords):
+                        return ords[i]
+                self._grow(min(o, lo), max(o, hi) + 366 + n * 2)
+        if n < 0:
+            while True:
+                lo, hi, ords, cum = self._table
+                if lo <= o <= hi + 1:
+                    i = cum[o - lo] + n
+                    if i >= 0:
+                        return ords[i]
+                self._grow(min(o, lo) - 366 + n * 2, max(o, hi))
+        return o
+
+    def _due(self, o: int, n: int, ranges: Sequence[tuple[int, int]]) -> int:
+        """The ordinal of the n-th working day after ordinal ``o``, moved by each pause range [s, e) (ordinals,
+        merged, in order, after ``o``) that starts on or before the due date current at that point."""
+        return self._due_pair(o, n, n, ranges)[0]
+
+    def _due_pair(self, o: int, n: int, m: int, ranges: Sequence[tuple[int, int]]) -> tuple[int, int]:
+        """:meth:`_due` for two limits at once (promised and statutory): each range is counted once."""
+        while True:
+            lo, hi, ords, cum = self._table
+            if o >= lo:
+                try:
+                    k = cum[o + 1 - lo] - 1
+                    a = ords[k + n] if n else o
+                    b = a if m == n else (ords[k + m] if m else o)
+                    for s, e in ranges:
+                        if s > a and s > b:
+                            break  # later pauses start later still
+                        paused = cum[e - lo] - cum[s - lo]
+                        if paused:
+                            if s <= a:
+                                a = ords[cum[a + 1 - lo] + paused - 1]
+                            if s <= b:
+                                b = ords[cum[b + 1 - lo] + paused - 1]
+                    return a, b
+                except IndexError:
+                    pass
+            ends = [e for _, e in ranges]
+            self._grow(min(o, lo), max(o, hi, *ends) + 366 + max(n, m) * 2)
+
+    def _unpublished_between(self, first_year: int, last_year: int) -> bool:
+        published = self._published
+        if first_year == last_year:
+            return first_year not in published
+        for year in range(first_year, last_year + 1):
+            if year not in published:
+                return True
+        return False
+
     # -- queries ---------------------------------------------------------------------------------------------
 
     def is_workday(self, d: date) -> bool:
         """True if ``d`` is a working day."""
         if d in self._workdays:
             return True
-        return d.weekday() < 5 and d not in self._days_off
+        if d.weekday() >= 5 or d in self._days_off:
+            return False
+        return d.year in self._published or d not in statutory_days_off(d.year)
 
     def is_provisional(self, d: date) -> bool:
-        """True if ``d``'s year has no published schedule (the result counted Monday to Friday only)."""
+        """True if ``d``'s year has no published schedule (counted with the public holidays fixed by law only)."""
         return d.year not in self._published
 
     def is_provisional_between(self, start: date, end: date) -> bool:
         """True if any year from ``start`` to ``end`` (inclusive, either order) is unpublished."""
         lo, hi = sorted((start.year, end.year))
-        return any(y not in self._published for y in range(lo, hi + 1))
+        return self._unpublished_between(lo, hi)
 
     def missing_years(self, through: date, since: date | None = None) -> list[int]:
         """Unpublished years from ``since`` (default: the first published year) up to ``through``'s year.
@@ -247,39 +394,15 @@ class WorkCalendar:
         """
         if n == 0:
             return d
-        o = d.toordinal()
-        if n > 0:
-            # Generous first guess: 7 calendar days per 5 working days plus holiday slack.
-            hi = o + n * 2 + 60
-            while True:
-                lo_, hi_, ords = self._ensure(o, hi)
-                i = bisect_right(ords, o) + n - 1
-                if i < len(ords):
-                    return date.fromordinal(ords[i])
-                hi = hi_ + 366 + n * 2
-        lo = o + n * 2 - 60
-        while True:
-            lo_, hi_, ords = self._ensure(lo, o)
-            i = bisect_left(ords, o) + n
-            if i >= 0:
-                return date.fromordinal(ords[i])
-            lo = lo_ - 366 + n * 2
+        return date.fromordinal(self._add(d.toordinal(), n))
 
     def working_days_in(self, start: date, end: date) -> int:
         """Number of working days in the half-open range [start, end); 0 if ``end <= start``."""
-        if end <= start:
-            return 0
-        s, e = start.toordinal(), end.toordinal()
-        _, _, ords = self._ensure(s, e)
-        return bisect_left(ords, e) - bisect_left(ords, s)
+        return self._count(start.toordinal(), end.toordinal())
 
     def working_days_after(self, d: date, until: date) -> int:
         """Number of working days in (d, until]; 0 if ``until <= d``."""
-        if until <= d:
-            return 0
-        s, e = d.toordinal(), until.toordinal()
-        _, _, ords = self._ensure(s, e)
-        return bisect_right(ords, e) - bisect_right(ords, s)
+        return self._count(d.toordinal() + 1, until.toordinal() + 1)
 
     def __repr__(self) -> str:
         years = sorted(self._published)
@@ -336,14 +459,21 @@ class Extension:
 class DueDates:
     """Computed due dates of a case.
 
-    ``provisional``: the count touched a year without a published schedule (recompute when it is published).
+    ``promised_provisional`` / ``statutory_provisional``: the count from the start to that date touched a year
+    without a published schedule (recompute when it is published); :attr:`provisional` is either of them.
     ``paused``: an open pause was counted up to ``as_of``; the dates move on every day the pause stays open.
     """
 
     promised: date
     statutory: date
-    provisional: bool
+    promised_provisional: bool
+    statutory_provisional: bool
     paused: bool
+
+    @property
+    def provisional(self) -> bool:
+        """The promised or the statutory date is provisional."""
+        return self.promised_provisional or self.statutory_provisional
 
 
 class ExtensionNotAllowed(ValueError):
@@ -389,29 +519,38 @@ def validate_extension(
     return Extension(days)
 
 
-def _counted_pauses(start: date, pauses: Iterable[Pause], as_of: date | None) -> list[tuple[date, date]]:
-    """Pauses as merged half-open [s, e) ranges after the clock start; open pauses run through ``as_of``."""
-    first_counted = start + _ONE_DAY
-    ranges: list[tuple[date, date]] = []
+def _pause_ranges(start: int, pauses: Iterable[Pause], as_of: date | None) -> tuple[list[tuple[int, int]], bool]:
+    """Pauses as merged half-open ordinal ranges [s, e) after the clock start (the ordinal ``start``), in order;
+    open pauses run through ``as_of``. Also whether a pause is open and started on or before ``as_of``."""
+    first_counted = start + 1
+    ranges: list[tuple[int, int]] = []
+    paused = False
     for p in pauses:
+        s = p.start.toordinal()
         if p.end is None:
             if as_of is None:
                 raise ValueError("an open pause needs as_of to be counted")
-            end = as_of + _ONE_DAY  # as_of itself is a stopped day
+            e = as_of.toordinal() + 1  # as_of itself is a stopped day
+            if s < e:
+                paused = True
         else:
-            end = p.end
-        s = max(p.start, first_counted)
-        if end > s:
-            ranges.append((s, end))
+            e = p.end.toordinal()
+        if s < first_counted:
+            s = first_counted
+        if e > s:
+            ranges.append((s, e))
+    if len(ranges) < 2:
+        return ranges, paused
     ranges.sort()
-    merged: list[tuple[date, date]] = []
+    merged = [ranges[0]]
     for s, e in ranges:
-        if merged and s <= merged[-1][1]:
-            if e > merged[-1][1]:
-                merged[-1] = (merged[-1][0], e)
+        last_s, last_e = merged[-1]
+        if s <= last_e:
+            if e > last_e:
+                merged[-1] = (last_s, e)
         else:
             merged.append((s, e))
-    return merged
+    return merged, paused
 
 
 def counting_start(start: date, *, counts_start_day: bool = False) -> date:
@@ -438,12 +577,10 @@ def due_date(
     """
     if limit < 0:
         raise ValueError(f"a limit cannot be negative, got {limit}")
-    due = calendar.add_working_days(start, limit + sum(e.days for e in extensions))
-    for s, e in _counted_pauses(start, pauses, as_of):
-        if s > due:
-            break  # later pauses start later still
-        due = calendar.add_working_days(due, calendar.working_days_in(s, e))
-    return due
+    for e in extensions:
+        limit += e.days
+    o = start.toordinal()
+    return date.fromordinal(calendar._due(o, limit, _pause_ranges(o, pauses, as_of)[0]))
 
 
 def compute_due_dates(
@@ -462,18 +599,21 @@ def compute_due_dates(
     is needed only when a pause is open: the pause then costs the working days from its start through
     ``as_of`` and the result has ``paused=True``.
     """
-    pauses = tuple(pauses)
-    extensions = tuple(extensions)
-    promised = due_date(start, promised_days, calendar, pauses=pauses, extensions=extensions, as_of=as_of)
-    statutory = due_date(start, statutory_days, calendar, pauses=pauses, extensions=extensions, as_of=as_of)
-    paused = any(p.is_open and as_of is not None and p.start <= as_of for p in pauses)
-    latest = max(promised, statutory)
-    return DueDates(
-        promised=promised,
-        statutory=statutory,
-        provisional=calendar.is_provisional_between(start, latest),
-        paused=paused,
+    if promised_days < 0 or statutory_days < 0:
+        raise ValueError(f"a limit cannot be negative, got {min(promised_days, statutory_days)}")
+    extra = 0
+    for e in extensions:
+        extra += e.days
+    o = start.toordinal()
+    ranges, paused = _pause_ranges(o, pauses, as_of)
+    p, s = calendar._due_pair(o, promised_days + extra, statutory_days + extra, ranges)
+    promised, statutory = date.fromordinal(p), date.fromordinal(s)
+    year = start.year
+    promised_provisional = calendar._unpublished_between(year, promised.year)
+    statutory_provisional = (
+        promised_provisional if s == p else calendar._unpublished_between(year, statutory.year)
     )
+    return DueDates(promised, statutory, promised_provisional, statutory_provisional, paused)
 
 
 def working_days_used(start: date, pauses: Iterable[Pause], on: date, calendar: WorkCalendar) -> int:
@@ -482,9 +622,10 @@ def working_days_used(start: date, pauses: Iterable[Pause], on: date, calendar: 
     An open pause counts as stopped through ``on``. Unlike :func:`due_date`, every pause counts here (there
     is no limit to be past).
     """
-    used = calendar.working_days_after(start, on)
-    for s, e in _counted_pauses(start, pauses, on):
-        used -= calendar.working_days_in(s, min(e, on + _ONE_DAY))
+    o, until = start.toordinal(), on.toordinal() + 1
+    used = calendar._count(o + 1, until)
+    for s, e in _pause_ranges(o, pauses, on)[0]:
+        used -= calendar._count(s, min(e, until))
     return used
 
 
@@ -502,15 +643,25 @@ def working_days_remaining(
     0 means ``on`` is the due date (or, if ``on`` is not a working day, no working day is left before it);
     a negative number is how many working days the case is overdue. Used for reminders (提示).
     """
-    due = due_date(start, limit, calendar, pauses=pauses, extensions=extensions, as_of=on)
+    return working_days_left(due_date(start, limit, calendar, pauses=pauses, extensions=extensions, as_of=on), on,
+                             calendar)
+
+
+def working_days_left(due: date, on: date, calendar: WorkCalendar) -> int:
+    """Working days left on ``on`` until ``due``: 0 on the due date, negative when overdue by that many."""
     if due >= on:
         return calendar.working_days_after(on, due)
     return -calendar.working_days_after(due, on)
 
 
-def deemed_acceptance_date(receipt: date, calendar: WorkCalendar) -> date:
-    """Last day for the one-time supplement notice (补正告知): the 5th working day after receipt (Art. 32)."""
-    return calendar.add_working_days(receipt, SUPPLEMENT_NOTICE_DAYS)
+def deemed_acceptance_date(
+    receipt: date, calendar: WorkCalendar, notice_days: int = SUPPLEMENT_NOTICE_DAYS
+) -> date:
+    """Last day for the one-time supplement notice (补正告知): the ``notice_days``-th working day after receipt
+    (Art. 32: 5; a workflow definition declares its own ``notice_days``)."""
+    if notice_days < 0:
+        raise ValueError(f"a notice period cannot be negative, got {notice_days}")
+    return calendar.add_working_days(receipt, notice_days)
 
 
 def disclosure_supplement_deadline(receipt: date, calendar: WorkCalendar) -> date:
@@ -520,14 +671,19 @@ def disclosure_supplement_deadline(receipt: date, calendar: WorkCalendar) -> dat
 
 
 def is_deemed_accepted(
-    receipt: date, notice_sent_on: date | None, today: date, calendar: WorkCalendar
+    receipt: date,
+    notice_sent_on: date | None,
+    today: date,
+    calendar: WorkCalendar,
+    notice_days: int = SUPPLEMENT_NOTICE_DAYS,
 ) -> bool:
     """True if the application counts as accepted as of ``receipt`` (视为受理, Art. 32).
 
-    That is the case once the 5th working day after receipt has ended (``today`` is later) and no supplement
-    notice was sent on or before that day. A notice sent later does not undo it.
+    That is the case once the ``notice_days``-th (by default the 5th) working day after receipt has ended
+    (``today`` is later) and no supplement notice was sent on or before that day. A notice sent later does not
+    undo it.
     """
-    last_day = deemed_acceptance_date(receipt, calendar)
+    last_day = deemed_acceptance_date(receipt, calendar, notice_days)
     if notice_sent_on is not None and notice_sent_on <= last_day:
         return False
     return today > last_day

@@ -97,8 +97,9 @@ PKG = CALENDARS["package"]
         (date(2026, 9, 20), True),  # Sunday, make-up
         (date(2026, 10, 7), False),  # Wednesday, last day off
         (date(2026, 10, 10), True),  # Saturday, make-up
-        (date(2027, 1, 1), True),  # Friday in an unpublished year: Monday-Friday only
+        (date(2027, 1, 1), False),  # Friday in an unpublished year: New Year's Day is off by law all the same
         (date(2027, 1, 2), False),
+        (date(2027, 1, 4), True),  # Monday: the weekend is not made up before the year is published
     ],
 )
 def test_is_workday(cal: WorkCalendar, day: date, worked: bool) -> None:
@@ -153,10 +154,12 @@ def test_lazy_extension_far_beyond_the_table() -> None:
     cal = WorkCalendar(published_years={2025})
     # Table covers 2024-2028; 2040-01-02 is a Monday; 5 working days later is Tue 2040-01-09 (Mon-Fri only).
     assert cal.add_working_days(date(2040, 1, 2), 5) == date(2040, 1, 9)
-    # Backwards into 1999: Mon 1999-01-04 minus 1 working day is Fri 1999-01-01.
-    assert cal.add_working_days(date(1999, 1, 4), -1) == date(1999, 1, 1)
-    # A span of 260 Mon-Fri weeks = 1300 working days from Friday 2025-01-03 lands on a Friday.
-    assert cal.add_working_days(date(2025, 1, 3), 1300) == date(2025, 1, 3) + timedelta(weeks=260)
+    # Backwards into 1999: Mon 1999-01-04 minus 1 working day is Thu 1998-12-31 (Fri 1/1 is New Year's Day).
+    assert cal.add_working_days(date(1999, 1, 4), -1) == date(1998, 12, 31)
+    # A span of 260 Mon-Fri weeks = 1300 working days from Friday 2025-01-03 lands on a Friday (every year
+    # published without a day off: an unpublished year would have the public holidays fixed by law).
+    weekdays_only = WorkCalendar(published_years=range(2025, 2031))
+    assert weekdays_only.add_working_days(date(2025, 1, 3), 1300) == date(2025, 1, 3) + timedelta(weeks=260)
 
 
 def test_conflicting_explicit_dates_are_rejected() -> None:
@@ -198,8 +201,13 @@ def test_before_the_2025_spring_festival(cal: WorkCalendar) -> None:
     # Promised 10: Sat 2/8.
     due = compute_due_dates(date(2025, 1, 20), 10, 20, cal)
     assert due == DueDates(
-        promised=date(2025, 2, 8), statutory=date(2025, 2, 21), provisional=False, paused=False
+        promised=date(2025, 2, 8),
+        statutory=date(2025, 2, 21),
+        promised_provisional=False,
+        statutory_provisional=False,
+        paused=False,
     )
+    assert due.provisional is False
 
 
 def test_across_the_2025_spring_festival(cal: WorkCalendar) -> None:
@@ -248,12 +256,19 @@ def test_across_the_2026_national_day_with_mid_autumn_from_the_package() -> None
 
 
 def test_across_into_unpublished_2027(cal: WorkCalendar) -> None:
-    # Accepted Mon 2026-12-14: 12/15-12/18 (1-4) 12/21-12/25 (5-9) 12/28-12/31 (10-13)
-    # Fri 2027-01-01 (14: Monday-Friday only, 2027 is not published) 1/4-1/8 (15-19) Mon 1/11 (20).
+    # Accepted Mon 2026-12-14: 12/15-12/18 (1-4) 12/21-12/25 (5-9) 12/28 (10) 12/29-12/31 (11-13)
+    # [Fri 2027-01-01 New Year's Day: off by law, although 2027 is not published] 1/4-1/8 (14-18) 1/11 (19)
+    # Tue 1/12 (20).
     due = compute_due_dates(date(2026, 12, 14), 10, 20, cal)
+    # The mark sits on the date that runs into the unpublished year, not on the promised date within 2026.
     assert due == DueDates(
-        promised=date(2026, 12, 28), statutory=date(2027, 1, 11), provisional=True, paused=False
+        promised=date(2026, 12, 28),
+        statutory=date(2027, 1, 12),
+        promised_provisional=False,
+        statutory_provisional=True,
+        paused=False,
     )
+    assert due.provisional is True
     assert cal.missing_years(due.statutory) == [2027]
     # Wholly inside 2026: not provisional.
     assert compute_due_dates(date(2026, 11, 2), 5, 10, cal).provisional is False
@@ -281,7 +296,7 @@ def test_closed_pause_shifts_by_its_working_days(cal: WorkCalendar) -> None:
 def test_open_pause_counts_through_as_of(cal: WorkCalendar) -> None:
     # Open since Mon 3/10, as of Wed 3/12: 3/10, 3/11, 3/12 stopped = 3 -> 3/17 + 3 = Thu 3/20.
     due = compute_due_dates(MAR3, 10, 10, cal, pauses=[Pause(date(2025, 3, 10))], as_of=date(2025, 3, 12))
-    assert due == DueDates(date(2025, 3, 20), date(2025, 3, 20), provisional=False, paused=True)
+    assert due == DueDates(date(2025, 3, 20), date(2025, 3, 20), False, False, paused=True)
     # The same pause closed on Thu 3/13 costs [3/10, 3/13) = 3 as well: consistent.
     assert due_date(MAR3, 10, cal, pauses=[Pause(date(2025, 3, 10), date(2025, 3, 13))]) == date(2025, 3, 20)
 
