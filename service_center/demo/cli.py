@@ -20,7 +20,6 @@ def demo_command(days: int, cases: bool, force: bool) -> None:
     if not current_app.config["DEMO_ALLOWED"] and not force:
         raise click.ClickException("refusing to create demo accounts (password demo1234) in production; "
                                    "pass --force if this really is a demo installation")
-    from ..services.clock import local_today
     from .cases import seed_demo_cases
     from .seed import seed_demo
 
@@ -28,7 +27,7 @@ def demo_command(days: int, cases: bool, force: bool) -> None:
     if not cases:
         return
     started = time.perf_counter()
-    created = seed_demo_cases(today=local_today(), days=days, echo=click.echo)
+    created = seed_demo_cases(days=days, echo=click.echo)  # up to now: nothing dated later
     db.session.commit()
     if created:
         click.echo(f"Historical cases: {created} over the past {days} days ({time.perf_counter() - started:.0f} s).")
