@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from service_center.demo.cases import seed_demo_cases
 from service_center.demo.seed import seed_demo
 from service_center.extensions import db
-from service_center.models import Case, CaseEvent, CaseStep
+from service_center.models import Case, CaseEvent, CaseExtension, CasePause, CaseStep
+from service_center.queries.deadlines import Deadlines, has_overdue_step, open_pause, overdue_promised
+from service_center.services.clock import work_calendar
+
+TZ = ZoneInfo("Asia/Shanghai")
+# The moments and dates that record what happened (due dates and the deemed-acceptance day are deadlines, which
+# may well lie ahead).
+HAPPENED_ON = (
+    Case.received_on, Case.supplement_notice_on, Case.clock_start_on, Case.accepted_on, Case.decided_on,
+    Case.delivered_on, Case.closed_on, CaseStep.started_on, CasePause.started_on, CasePause.ended_on,
+    CaseExtension.requested_on, CaseExtension.decided_on,
+)
+HAPPENED_AT = (CaseEvent.at, Case.received_at, CaseStep.decided_at)
 
 
 def _count(model: type) -> int:
@@ -19,7 +32,8 @@ def _count(model: type) -> int:
 def test_demo_cases_cover_the_lifecycle_and_are_idempotent(app):
     seed_demo(echo=lambda _: None)
     today = date(2026, 11, 20)
-    created = seed_demo_cases(today=today, days=30, per_day=(8, 12), echo=lambda _: None)
+    created = seed_demo_cases(now=datetime(2026, 11, 20, 18, 0, tzinfo=TZ), days=30, per_day=(8, 12),
+                              echo=lambda _: None)
     db.session.commit()
     assert created == _count(Case) > 150
     states = dict(db.session.execute(sa.select(Case.state, sa.func.count()).group_by(Case.state)).all())
@@ -41,5 +55,49 @@ def test_demo_cases_cover_the_lifecycle_and_are_idempotent(app):
     assert on_time > late > 0
     assert all(c.received_on <= today for c in db.session.scalars(sa.select(Case)))
 
-    assert seed_demo_cases(today=today, days=30, echo=lambda _: None) == 0
+    assert seed_demo_cases(now=datetime(2026, 11, 20, 18, 0, tzinfo=TZ), days=30, echo=lambda _: None) == 0
     assert _count(Case) == created
+
+
+def latest(column: sa.ColumnElement) -> object:
+    return db.session.scalar(sa.select(sa.func.max(column)))
+
+
+def assert_nothing_after(now: datetime) -> None:
+    for column in HAPPENED_AT:
+        assert latest(column) is None or latest(column) <= now, column
+    for column in HAPPENED_ON:
+        assert latest(column) is None or latest(column) <= now.date(), column
+
+
+def test_demo_history_ends_now_and_leaves_open_cases_of_every_kind(app):
+    """Run at 10:30 on a Friday: no event, decision or date after that (not even this afternoon's), and the
+    cases whose next step is still to come stay open: overdue, due soon, paused, a department overrunning."""
+    seed_demo(echo=lambda _: None)
+    now = datetime(2026, 11, 20, 10, 30, tzinfo=TZ)
+    created = seed_demo_cases(now=now, days=45, per_day=(10, 14), echo=lambda _: None)
+    db.session.commit()
+    assert created > 300
+    assert_nothing_after(now)
+    assert latest(CaseEvent.at) > datetime.combine(now.date(), time(9), TZ)  # this morning's work is there
+
+    today = now.date()
+    deadlines = Deadlines(today, work_calendar().add_working_days(today, 1))
+
+    def cases(*where: sa.ColumnElement[bool]) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(*where))
+
+    assert cases(overdue_promised(today)) > 0
+    assert cases(deadlines.due_soon()) > 0
+    assert cases(Case.in_progress, open_pause()) > 0
+    assert cases(Case.state == "parallel_review", has_overdue_step(today)) > 0
+    assert cases(Case.in_progress) < created / 5  # most of the history is finished
+
+
+def test_flask_demo_history_ends_at_the_current_time(app):
+    """``flask demo`` generates up to the moment it runs, whatever the time of day."""
+    from service_center.services.clock import local_now
+
+    result = app.test_cli_runner().invoke(args=["demo", "--days", "3"])
+    assert result.exit_code == 0, result.output
+    assert_nothing_after(local_now())
