@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 
 from flask import Flask, has_request_context, request, session
+from flask_babel import get_translations
+from jinja2 import pass_context
 
 from config import BASE_DIR, CONFIGS, INSTANCE_DIR, ProductionConfig, instance_secret
 
-from .database import configure_sqlite, reset_reads_only, set_reads_only
+from .database import configure_sqlite, ping_idle_connections, reset_reads_only, set_reads_only
 from .extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -21,6 +23,24 @@ def select_locale() -> str:
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages, default="zh_CN")
+
+
+@pass_context
+def _template_gettext(context, string: str) -> str:
+    """``_()`` in templates: the request's catalogue, fetched once per render by the context processor.
+
+    Flask-Babel's own callable looks up the domain, the locale and the catalogue again for every string (a page
+    of the guide has 100+ of them); this reads the same catalogue from the template context. Macros imported
+    without context fall back to Flask-Babel's lookup, with the same result.
+    """
+    translations = context.get("_translations")
+    return (translations if translations is not None else get_translations()).ugettext(string)
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, n: int) -> str:
+    translations = context.get("_translations")
+    return (translations if translations is not None else get_translations()).ungettext(singular, plural, n)
 
 
 def create_app(config_name: str | None = None, **overrides: object) -> Flask:
@@ -46,6 +66,10 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         os.makedirs(app.instance_path, exist_ok=True)
 
+    # pool_pre_ping pings every connection on every checkout; ping only those idle a while instead (database.py).
+    engine_options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    ping_when_idle = engine_options.pop("pool_pre_ping", False)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -54,9 +78,16 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
         locale_selector=select_locale,
         default_translation_directories=str(BASE_DIR / "service_center" / "translations"),
     )
+    app.jinja_env.install_gettext_callables(  # newstyle, as Flask-Babel installs them
+        gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True,
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
+    )
     login_manager.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        if ping_when_idle:
+            ping_idle_connections(db.engine)
 
     from werkzeug.routing import IntegerConverter
 
@@ -88,7 +119,8 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
 
     @app.context_processor
     def _globals() -> dict:
-        return {"current_locale": select_locale(), "centre_name": app.config["CENTRE_NAME"]}
+        return {"current_locale": select_locale(), "centre_name": app.config["CENTRE_NAME"],
+                "_translations": get_translations()}
 
     @app.before_request
     def _mark_safe_methods_read_only() -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+
+# A pooled connection used less than this long ago is handed out without a ping (see ping_idle_connections).
+IDLE_PING_SECONDS = 1.0
 
 # True while the current request or job only reads: its SQLite transactions then begin DEFERRED and hold
 # no write lock (WAL readers never block writers). Everything else begins IMMEDIATE.
@@ -57,3 +61,27 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):  # type: ignore[no-untyped-def]
         connection.exec_driver_sql("BEGIN" if _reads_only.get() else "BEGIN IMMEDIATE")
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float = IDLE_PING_SECONDS) -> None:
+    """Test a pooled connection before use only when it has been idle ``idle_seconds`` or more.
+
+    ``pool_pre_ping`` pings on every checkout: one more round trip per request, though a connection that served
+    a request a moment ago is alive. This pings the ones that sat in the pool (where a server restart or an idle
+    timeout leaves dead connections); a dead one is replaced, as pre-ping does. A connection that dies while in
+    use fails its statement, and SQLAlchemy then drops the whole pool, as before.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["service_center.idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.pop("service_center.idle_since", None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # just connected, or used a moment ago
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # any failure: let the pool replace it (it retries the checkout)
+            raise exc.DisconnectionError(str(error)) from error
