@@ -10,6 +10,7 @@ from workflows import get_definition
 from workflows.diagrams import main_path, mermaid, side_exits
 
 from ..extensions import db
+from ..labels import CASE_TYPE_LABELS, label
 from ..models import CaseType, Department, Item, ItemStatus
 from .pagination import int_arg, like, paginate, search_term
 
@@ -35,8 +36,10 @@ def catalogue():  # type: ignore[no-untyped-def]
     if case_type in CaseType._value2member_map_:
         query = query.where(Item.case_type == case_type)
     departments = db.session.scalars(sa.select(Department).where(Department.active).order_by(Department.code)).all()
+    case_types = list(CaseType)
     return render_template("guide/catalogue.html", page=paginate(query), q=q, departments=departments,
-                           department_id=department_id, case_type=case_type, case_types=list(CaseType))
+                           department_id=department_id, case_type=case_type, case_types=case_types,
+                           case_type_labels={t: label(CASE_TYPE_LABELS, t) for t in case_types})
 
 
 @bp.route("/<code>")
