@@ -130,8 +130,9 @@ def run_services(app, hall: Hall, n: int) -> tuple[float, Counter]:  # type: ign
     """N lifecycles through the services, one commit per action; returns seconds and statement counts."""
     from service_center.extensions import db
     from service_center.models import Case, Item, User, Window
-    from service_center.services import cases, steps
-    from service_center.services.cases import Actor, Applicant
+    from service_center.services import core, decisions, reception, steps
+    from service_center.services.core import Actor
+    from service_center.services.intake import Applicant
 
     statements: Counter = Counter()
 
@@ -155,24 +156,25 @@ def run_services(app, hall: Hall, n: int) -> tuple[float, Counter]:  # type: ign
             return Actor.staff(db.session.get(User, user_id))
 
         clerk_id = hall.clerk_of_window[window_id]
-        case = cases.receive_application(item=db.session.get(Item, item_id), window=db.session.get(Window, window_id),
+        case = reception.receive_application(item=db.session.get(Item, item_id), window=db.session.get(Window,
+                                                                                                       window_id),
                                          clerk=db.session.get(User, clerk_id), applicant=Applicant(f"申请人{k}"),
                                          when=when(9))
         case_id = case.id
         db.session.commit()
-        cases.accept(cases.lock_case(case_id), staff(clerk_id), when=when(9))
+        reception.accept(core.lock_case(case_id), staff(clerk_id), when=when(9))
         db.session.commit()
         step_ids = [(s.id, s.department_id) for s in db.session.get(Case, case_id).steps]
         for step_id, department_id in step_ids:
             steps.record_step_decision(step_id, staff(hall.reviewer_of_department[department_id]), "approve", "同意",
                                        when=when(11))
             db.session.commit()
-        case = cases.lock_case(case_id)
-        cases.decide(case, staff(hall.head_of_department[case.department_id]), grant=True, when=when(14))
+        case = core.lock_case(case_id)
+        decisions.decide(case, staff(hall.head_of_department[case.department_id]), grant=True, when=when(14))
         db.session.commit()
-        cases.deliver(cases.lock_case(case_id), staff(clerk_id), when=when(15))
+        decisions.deliver(core.lock_case(case_id), staff(clerk_id), when=when(15))
         db.session.commit()
-        case = cases.close_case(cases.lock_case(case_id), staff(clerk_id), when=when(16))
+        case = decisions.close_case(core.lock_case(case_id), staff(clerk_id), when=when(16))
         assert case.state == "closed"
         db.session.commit()
         db.session.remove()  # the next "request" starts with an empty session

@@ -1,6 +1,6 @@
 """Translated labels for cases: applicant kinds, special procedures, step and extension statuses, events.
 
-Workflow states and triggers take their labels from the definitions (``services.cases.workflow_label``);
+Workflow states and triggers take their labels from the definitions (``labels.workflow_label``);
 this module adds the events the service layer writes outside a definition (receipt, step decisions).
 """
 

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from workflows.definitions.base import WorkflowDefinition
+from workflows.engine import CaseLike, definition_of
 
 from .models import CaseType, ItemCategory, ItemStatus, JoinRule, Role
 
@@ -53,6 +54,11 @@ def flow_label(definition: WorkflowDefinition, name: str) -> str:
     if locale is None or locale.language == "zh":
         return definition.labels.get(name, name)
     return name.replace("_", " ").capitalize()
+
+
+def workflow_label(case: CaseLike, name: str) -> str:
+    """The label of a state or trigger of the case's workflow (the version it pinned), in the user's language."""
+    return flow_label(definition_of(case), name)
 
 
 def label(mapping: dict, value: object) -> str:

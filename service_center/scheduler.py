@@ -15,7 +15,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from .extensions import db
-from .services.cases import apply_deemed_acceptance, terminate_lapsed_gaps
+from .services.sweeps import apply_deemed_acceptance, terminate_lapsed_gaps
 
 log = logging.getLogger(__name__)
 

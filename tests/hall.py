@@ -10,7 +10,9 @@ import pytest
 
 from service_center.extensions import db
 from service_center.models import CaseType, Department, Item, JoinRule, Role, User, Window
-from service_center.services.cases import Actor, Applicant, receive_application
+from service_center.services.core import Actor
+from service_center.services.intake import Applicant
+from service_center.services.reception import receive_application
 
 TZ = ZoneInfo("Asia/Shanghai")
 

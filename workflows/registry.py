@@ -18,6 +18,7 @@ __all__ = [
     "all_definitions",
     "get_definition",
     "latest_version",
+    "workflow_keys",
     "register",
     "unregister",
     "versions",
@@ -86,6 +87,17 @@ def all_definitions() -> list[WorkflowDefinition]:
     """Every registered definition version, sorted by key then version."""
     with _lock:
         return [d for key in sorted(_registry) for _, d in sorted(_registry[key].items())]
+
+
+def workflow_keys(*, kind: str | None = None, oversight_only: bool | None = None) -> tuple[str, ...]:
+    """Keys of the registered workflows whose latest version has this ``kind`` (``application``,
+    ``complaint``, ``rectification``) and visibility, sorted: data for the read side's SQL filters."""
+    with _lock:
+        latest = [versions_[max(versions_)] for versions_ in _registry.values() if versions_]
+    return tuple(sorted(
+        d.key for d in latest
+        if (kind is None or d.kind == kind) and (oversight_only is None or d.oversight_only == oversight_only)
+    ))
 
 
 for _definition in BUILTIN_DEFINITIONS:

@@ -263,12 +263,12 @@ def _review(case: Case, item: Item, accepted_on: date, rng: random.Random, staff
     decided_on = timeline.after(accepted_on, max(1, round(promised * share)))
     pause_roll, extension_roll = rng.random(), rng.random()
     review_from = accepted_on  # the departments' shares run from here (after a special procedure, if any)
-    if pause_roll < 0.05:
+    if pause_roll < 0.06:
         # The first working day after acceptance: nothing else in the review comes earlier.
         start = timeline.after(accepted_on, 1)
         clock_stops.start_special_procedure(case, reviewer, rng.choice(SPECIAL_PROCEDURES), reason=PAUSE_REASON,
                                     expected_days=rng.randint(3, 10), when=at(start, rng))
-        end = timeline.after(start, rng.randint(2, 8))  # until then: paused
+        end = timeline.after(start, rng.randint(3, 12))  # until then: paused
         clock_stops.end_special_procedure(case, reviewer, when=at(end, rng))
         decided_on = max(decided_on, timeline.after(end, 2))
         review_from = end

@@ -14,7 +14,6 @@ from .case import (
     ExtensionStatus,
     ProcedureType,
     StepStatus,
-    procedure_types_for,
 )
 from .catalogue import (
     DEFAULT_WORKFLOW,
@@ -47,7 +46,6 @@ __all__ = [
     "ExtensionStatus",
     "ProcedureType",
     "StepStatus",
-    "procedure_types_for",
     "DEFAULT_WORKFLOW",
     "WORKFLOW_KEYS",
     "AcceptancePeriod",

@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from workflows.definitions.base import SPECIAL_PROCEDURES as DEFINITION_PROCEDURES
+
 from ..extensions import db
 from .base import Timestamps, UTCDateTime, enum_type, utcnow
 from .catalogue import CaseType, Item
@@ -207,13 +209,8 @@ class ProcedureType(enum.StrEnum):
     CONSULTATION = "consultation"  # 征求第三方意见 (information-disclosure requests)
 
 
-# The special procedures of Art. 45 (licensing cases); disclosure requests pause only for a consultation.
-SPECIAL_PROCEDURES = tuple(p for p in ProcedureType if p != ProcedureType.CONSULTATION)
-
-
-def procedure_types_for(workflow_key: str) -> tuple[ProcedureType, ...]:
-    """Which clock stops a case of this workflow may take."""
-    return (ProcedureType.CONSULTATION,) if workflow_key == "disclosure" else SPECIAL_PROCEDURES
+# The special procedures of Art. 45 (licensing cases); which ones a kind may take is its definition's ``procedures``.
+SPECIAL_PROCEDURES = tuple(ProcedureType(p) for p in DEFINITION_PROCEDURES)
 
 
 class CasePause(db.Model):

@@ -105,7 +105,7 @@ def validate_password(password: str) -> None:
 
 def _display_name(value: str) -> str:
     """The name shown for a user: visible characters only, and some."""
-    name = clean_text(value)
+    name = clean_text(value, single_line=True)
     if not name:
         raise ServiceError(_("The display name is required."), field="display_name")
     return name
@@ -122,7 +122,7 @@ def create_user(
     active: bool = True,
 ) -> User:
     """Create a staff account. Clerks must serve at least one window; department roles need a department."""
-    username = username.strip()
+    username = clean_text(username, single_line=True)
     if db.session.scalar(sa.select(sa.func.count()).where(User.username == username)):
         raise ServiceError(_("The username %(name)s is taken.", name=username), field="username")
     validate_password(password)

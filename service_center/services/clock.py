@@ -25,6 +25,7 @@ from workflows.clock import (
     default_calendar,
     delivery_due,
     due_date,
+    working_days_left,
     working_days_used,
 )
 
@@ -70,7 +71,8 @@ def _stamp() -> tuple:
 def work_calendar() -> WorkCalendar:
     """The calendar in force: the package's schedule overridden by the stored days and published years.
 
-    Checked once per session (request or job): the session remembers it until a calendar change here.
+    Checked once per session (request or job): the session remembers it, whether it was built or found in the
+    process-wide cache, until a calendar change here or a rollback.
     """
     global _cached
     remembered = db.session.info.get("work_calendar")
@@ -79,18 +81,25 @@ def work_calendar() -> WorkCalendar:
     stamp = _stamp()
     cached = _cached
     if cached is not None and cached[0] == stamp:
-        return cached[1]
-    with _lock:
-        rows = db.session.execute(sa.select(CalendarDay.day, CalendarDay.is_workday).order_by(CalendarDay.day))
-        years = db.session.scalars(sa.select(CalendarYear.year)).all()
-        calendar = default_calendar().with_overrides([(d, w) for d, w in rows]).with_published_years(years)
-        _cached = (stamp, calendar)
+        calendar = cached[1]
+    else:
+        with _lock:
+            rows = db.session.execute(sa.select(CalendarDay.day, CalendarDay.is_workday).order_by(CalendarDay.day))
+            years = db.session.scalars(sa.select(CalendarYear.year)).all()
+            calendar = default_calendar().with_overrides([(d, w) for d, w in rows]).with_published_years(years)
+            _cached = (stamp, calendar)
     db.session.info["work_calendar"] = calendar
     return calendar
 
 
 def _forget_calendar() -> None:
     db.session.info.pop("work_calendar", None)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_soft_rollback")
+def _forget_calendar_on_rollback(session: sa.orm.Session, previous_transaction: sa.orm.SessionTransaction) -> None:
+    """A rolled-back calendar change must not stay remembered (the session may go on after a rollback)."""
+    session.info.pop("work_calendar", None)
 
 
 def seed_calendar_from_package(first_year: int | None = None) -> int:
@@ -208,8 +217,18 @@ def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCa
     )
     for step in case.steps:
         if step.status == StepStatus.PENDING:
-            step.due_on = counted_due(step.started_on, step.limit_days, calendar, pauses=pauses,
-                                      extensions=extensions, as_of=today)
+            step.due_on = step_due_on(case, step.started_on, step.limit_days, today=today, calendar=calendar,
+                                      ledger=(pauses, extensions))
+
+
+def step_due_on(case: Case, started_on: date, limit: int, *, today: date, calendar: WorkCalendar | None = None,
+                ledger: tuple[list[Pause], list[Extension]] | None = None) -> date:
+    """A department's step started on ``started_on`` with ``limit`` working days: due then, with the case's
+    pauses and extensions, and never after the case's promised date (the lead needs the opinions in time)."""
+    pauses, extensions = ledger or _ledger(case)
+    due = counted_due(started_on, limit, calendar or work_calendar(), pauses=pauses, extensions=extensions,
+                      as_of=today)
+    return min(due, case.due_promised) if case.due_promised is not None else due
 
 
 @dataclass(frozen=True)
@@ -232,54 +251,9 @@ def read_clock(case: Case, *, today: date | None = None) -> ClockReading | None:
     pauses, extensions = _ledger(case)
     due_promised, due_statutory, _provisional = _case_due(
         case.clock_start_on, case.promised_limit_days, case.statutory_limit_days, pauses, extensions, calendar, today)
-
-    def left(due: date) -> int:  # as workflows.clock.working_days_remaining, from the same due dates
-        return calendar.working_days_after(today, due) if due >= today else -calendar.working_days_after(due, today)
-
     return ClockReading(used=working_days_used(anchor(case.clock_start_on), pauses, today, calendar),
-                        left_promised=left(due_promised), left_statutory=left(due_statutory))
-
-
-# -- what counts as overdue (one rule, used by lists, counts and sweeps) ------------------------------------------
-
-
-def _open_pause(started_by: sa.ColumnElement | None = None) -> sa.Exists:
-    """A special procedure is running (one that started on or before ``started_by``, when given)."""
-    condition = sa.and_(CasePause.case_id == Case.id, CasePause.ended_on.is_(None))
-    if started_by is not None:
-        condition = sa.and_(condition, CasePause.started_on <= started_by)
-    return sa.exists().where(condition)
-
-
-def _deciding() -> sa.ColumnElement[bool]:
-    """Open and not yet decided, with a clock that has started."""
-    return sa.and_(Case.in_progress, Case.decided_on.is_(None), Case.due_promised.is_not(None))
-
-
-def clock_running() -> sa.ColumnElement[bool]:
-    """The decision clock runs: the case is open, not yet decided, and no special procedure stops it."""
-    return sa.and_(_deciding(), ~_open_pause())
-
-
-def _overdue(due: sa.ColumnElement, today: date) -> sa.ColumnElement[bool]:
-    # A procedure that started by the due date stopped the clock in time (the stored date is refreshed when it
-    # ends); one started after it changes nothing: an overdue case stays overdue.
-    return sa.and_(_deciding(), due < today, ~_open_pause(started_by=due))
-
-
-def overdue_promised(today: date) -> sa.ColumnElement[bool]:
-    """Past the promised limit (超期, yellow card while within the statutory limit)."""
-    return _overdue(Case.due_promised, today)
-
-
-def overdue_statutory(today: date) -> sa.ColumnElement[bool]:
-    """Past the statutory limit (red card)."""
-    return _overdue(Case.due_statutory, today)
-
-
-def due_within(today: date, last_day: date) -> sa.ColumnElement[bool]:
-    """Promised due date between today and ``last_day`` (a reminder, 提示)."""
-    return sa.and_(clock_running(), Case.due_promised >= today, Case.due_promised <= last_day)
+                        left_promised=working_days_left(due_promised, today, calendar),
+                        left_statutory=working_days_left(due_statutory, today, calendar))
 
 
 def recompute_open_deadlines(*, today: date | None = None) -> int:
@@ -318,6 +292,7 @@ def recompute_open_deadlines(*, today: date | None = None) -> int:
         case_rows.append({"b_id": case_id, "due_promised": due_p, "due_statutory": due_s,
                           "due_provisional": provisional})
     _update_rows(Case.__table__, case_rows)
+    promised_by_case = {row["b_id"]: row["due_promised"] for row in case_rows}
     step_rows = []
     for step_id, case_id, started, limit in db.session.execute(
         sa.select(CaseStep.id, CaseStep.case_id, CaseStep.started_on, CaseStep.limit_days).where(
@@ -326,7 +301,7 @@ def recompute_open_deadlines(*, today: date | None = None) -> int:
     ):
         due = counted_due(started, limit, calendar, pauses=pauses.get(case_id, []),
                           extensions=extensions.get(case_id, []), as_of=today)
-        step_rows.append({"b_id": step_id, "due_on": due})
+        step_rows.append({"b_id": step_id, "due_on": min(due, promised_by_case[case_id])})
     _update_rows(CaseStep.__table__, step_rows)
     _recompute_receipt_and_delivery_dates(calendar)
     db.session.expire_all()

@@ -2,7 +2,8 @@
 
 A complaint is accepted or rejected within 5 working days of receipt and answered within 10 working days
 of acceptance; it is routed to the supervision office. A rectification task goes to the responsible window:
-call the applicant back, rectify, report back within 15 working days; the applicant may rate it.
+call the applicant back, rectify, report back within 15 working days; the applicant may rate it. The limits
+and what each step records are declared on their definitions (``workflows/definitions/``).
 """
 
 from __future__ import annotations
@@ -11,73 +12,37 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 
-from workflows import get_definition
-from workflows.clock import COMPLAINT_ACCEPT_DAYS, COMPLAINT_ANSWER_DAYS, RECTIFICATION_DAYS
+from workflows.engine import definition_of
 
-from ..extensions import db
-from ..models import Case, CaseEvent, Window
+from ..models import Case, Window
+from ..text import clean_text
 from . import ServiceError
-from .cases import Actor, Applicant, Forbidden, _now, flush, perform
-from .clock import refresh_due_dates
-from .numbers import new_query_code, next_case_number
-
-
-def _new_case(key: str, *, number_kind: str, window: Window, parent: Case | None, applicant: Applicant, title: str,
-              limit: int, actor: Actor, now: datetime, content: str) -> Case:
-    definition = get_definition(key)
-    today = now.date()
-    case = Case(
-        number=next_case_number(today, number_kind),
-        query_code=new_query_code(),
-        workflow_key=definition.key,
-        workflow_version=definition.version,
-        state=definition.initial,
-        in_progress=True,
-        window=window,
-        department=window.department,
-        parent=parent,
-        title=title,
-        applicant_name=applicant.name.strip(),
-        applicant_id_number=applicant.id_number.strip(),
-        applicant_phone=applicant.phone.strip(),
-        applicant_kind=applicant.kind,
-        promised_limit_days=limit,
-        statutory_limit_days=limit,
-        received_at=now,
-        received_on=today,
-        clock_start_on=today,
-        outstanding_materials=[],
-    )
-    db.session.add(case)
-    db.session.add(CaseEvent(case=case, at=now, actor_id=actor.user_id, actor_role=actor.role, trigger="receive",
-                             from_state="", to_state=case.state, comment=content))
-    refresh_due_dates(case, today=today)
-    flush()
-    return case
+from .core import Actor, Forbidden, action_time, flush, perform
+from .intake import Applicant, open_case
 
 
 def receive_complaint(*, window: Window, complainant: Applicant, content: str, actor: Actor,
                       about: Case | None = None, when: datetime | None = None) -> Case:
     """Register a complaint about a window (and optionally one of its cases); due for acceptance in 5 days."""
-    if not content.strip():
+    content = clean_text(content)
+    if not content:
         raise ServiceError(_("Describe the complaint."), field="content")
-    if not complainant.name.strip():
+    if not clean_text(complainant.name):
         raise ServiceError(_("The complainant's name is required."), field="applicant_name")
     if about is not None and about.window_id != window.id:
         raise ServiceError(_("That case was not received at this window."), field="about")
-    return _new_case("complaint", number_kind="T", window=window, parent=about, applicant=complainant,
+    case = open_case("complaint", actor=actor, now=action_time(when), applicant=complainant, window=window,
+                     department=window.department, parent=about, number_kind="T", comment=content,
                      title=_("Complaint about window %(number)s", number=window.number),
-                     limit=COMPLAINT_ACCEPT_DAYS, actor=actor, now=_now(when), content=content.strip())
+                     promised_limit_days=0, statutory_limit_days=0)
+    flush()
+    return case
 
 
 def accept_complaint(case: Case, actor: Actor, *, comment: str = "", when: datetime | None = None,
                      expected_version: int | None = None) -> Case:
     """Accept the complaint; the answer is due within 10 working days from today."""
-    now = _now(when)
-    perform(case, "accept", actor, when=now, comment=comment, expected_version=expected_version)
-    case.accepted_on = case.clock_start_on = now.date()
-    case.promised_limit_days = case.statutory_limit_days = COMPLAINT_ANSWER_DAYS
-    refresh_due_dates(case, today=now.date())
+    perform(case, "accept", actor, when=when, comment=comment, expected_version=expected_version)
     flush()
     return case
 
@@ -85,10 +50,9 @@ def accept_complaint(case: Case, actor: Actor, *, comment: str = "", when: datet
 def reject_complaint(case: Case, actor: Actor, reason: str, *, when: datetime | None = None,
                      expected_version: int | None = None) -> Case:
     """Reject the complaint (not admissible), with reasons."""
-    now = _now(when)
-    perform(case, "reject", actor, when=now, comment=reason, context={"reason": reason.strip()},
+    reason = clean_text(reason)
+    perform(case, "reject", actor, when=when, comment=reason, context={"reason": reason},
             expected_version=expected_version)
-    case.outcome, case.outcome_reason, case.closed_on = "rejected", reason.strip(), now.date()
     flush()
     return case
 
@@ -96,11 +60,9 @@ def reject_complaint(case: Case, actor: Actor, reason: str, *, when: datetime | 
 def answer_complaint(case: Case, actor: Actor, answer: str, *, when: datetime | None = None,
                      expected_version: int | None = None) -> Case:
     """Answer the complainant (答复); the count stops."""
-    now = _now(when)
-    perform(case, "answer", actor, when=now, comment=answer, context={"answer": answer.strip()},
+    answer = clean_text(answer)
+    perform(case, "answer", actor, when=when, comment=answer, context={"answer": answer},
             expected_version=expected_version)
-    case.decided_on = now.date()
-    case.outcome, case.outcome_reason = "answered", answer.strip()
     flush()
     return case
 
@@ -110,27 +72,25 @@ def open_rectification(case: Case, *, actor: Actor, reason: str, when: datetime 
     if case.window is None:
         raise ServiceError(_("The case has no responsible window."))
     applicant = Applicant(case.applicant_name, case.applicant_id_number, case.applicant_phone, case.applicant_kind)
-    return _new_case("rectification", number_kind="Z", window=case.window, parent=case, applicant=applicant,
-                     title=_("Rectification for case %(number)s", number=case.number), limit=RECTIFICATION_DAYS,
-                     actor=actor, now=_now(when), content=reason.strip())
+    task = open_case("rectification", actor=actor, now=action_time(when), applicant=applicant, window=case.window,
+                     department=case.window.department, parent=case, number_kind="Z", comment=reason,
+                     title=_("Rectification for case %(number)s", number=case.number),
+                     promised_limit_days=0, statutory_limit_days=0)
+    flush()
+    return task
 
 
 def advance_rectification(task: Case, actor: Actor, trigger: str, note: str, *, when: datetime | None = None,
                           expected_version: int | None = None) -> Case:
     """Move a rectification task on: call_back (note), record_rectification (measures), report_back,
-    send_back (supervisor, reason), rate (applicant, rating) or close."""
-    context_key = {"call_back": "call_note", "record_rectification": "measures", "send_back": "reason",
-                   "rate": "rating"}.get(trigger)
-    if task.workflow_key != "rectification":
+    send_back (supervisor, reason), rate (applicant, rating) or close. The note is what the transition
+    requires (its one ``requires`` key), and the comment of its event."""
+    definition = definition_of(task)
+    if definition.kind != "rectification":
         raise Forbidden(_("Not a rectification task."))
-    now = _now(when)
-    perform(task, trigger, actor, when=now, comment=note, context={context_key: note.strip()} if context_key else {},
-            expected_version=expected_version)
-    if trigger == "report_back":
-        task.decided_on = now.date()
-    elif trigger == "send_back":
-        task.decided_on = None  # not done after all: the 15 working days run on
-    if not task.in_progress:
-        task.closed_on = now.date()
+    note = clean_text(note)
+    spec = definition.find(task.state, trigger)
+    context = {key: note for key in spec.requires} if spec is not None else {}
+    perform(task, trigger, actor, when=when, comment=note, context=context, expected_version=expected_version)
     flush()
     return task

@@ -22,7 +22,8 @@ def _ensure_unique(model: type, column: sa.Column, value: str, field: str, curre
 def _trimmed(fields: dict[str, object]) -> dict[str, object]:
     """Text without surrounding blanks or invisible characters, so " 税务局 " cannot pass for a second 税务局;
     a name that is nothing else is refused."""
-    cleaned = {key: clean_text(value) if isinstance(value, str) else value for key, value in fields.items()}
+    cleaned = {key: clean_text(value, single_line=True) if isinstance(value, str) else value
+               for key, value in fields.items()}
     if "name" in cleaned and not cleaned["name"]:
         raise ServiceError(_("The name is required."), field="name")
     return cleaned

@@ -23,7 +23,7 @@ LANDING_TEMPLATES = {
 @login_required
 def index():  # type: ignore[no-untyped-def]
     """Each role lands on its own page."""
-    from .cases.queries import landing_context
+    from ..queries.cases import landing_context
 
     return render_template(LANDING_TEMPLATES[current_user.role], **landing_context(current_user))
 

@@ -90,9 +90,9 @@ def test_clerk_receives_accepts_prints_and_the_applicant_tracks(page, chromium_b
 
 
 def test_a_special_procedure_and_the_decision_are_notified_in_writing(page, live_server, hall):
-    from service_center.services import cases
+    from service_center.services import reception
 
-    case = cases.accept(hall.receive(name="欧阳娜娜"), hall.actor("clerk"))
+    case = reception.accept(hall.receive(name="欧阳娜娜"), hall.actor("clerk"))
     db.session.commit()
 
     # The reviewer stops the clock for an expert review; the department head is proposed as the approver.

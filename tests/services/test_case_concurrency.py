@@ -17,8 +17,9 @@ from flask import Flask
 
 from service_center.extensions import db
 from service_center.models import Case, CaseCounter, CaseEvent, CaseStep, Item, Role, StepStatus, User, Window
-from service_center.services import Conflict, cases, steps
-from service_center.services.cases import ActionNotAllowed, Actor, Applicant
+from service_center.services import Conflict, reception, steps
+from service_center.services.core import ActionNotAllowed, Actor
+from service_center.services.intake import Applicant
 from tests.services.conftest import at
 
 RECEIPTS = 100
@@ -66,7 +67,7 @@ def test_concurrent_receipts_get_distinct_case_numbers(app, hall):
 
     def receive(n: int) -> str:
         def work() -> str:
-            case = cases.receive_application(
+            case = reception.receive_application(
                 item=db.session.get(Item, item_id), window=db.session.get(Window, window_id),
                 clerk=db.session.get(User, clerk_id), applicant=Applicant(f"申请人{n}"), when=at("2026-03-02"),
             )
@@ -88,7 +89,7 @@ def test_concurrent_receipts_get_distinct_case_numbers(app, hall):
 def test_the_join_happens_once_when_the_last_two_departments_decide_together(app, hall):
     plan = []
     for _ in range(JOIN_ROUNDS):
-        case = cases.accept(hall.receive(hall.joint), hall.actor("clerk"), when=at("2026-03-02"))
+        case = reception.accept(hall.receive(hall.joint), hall.actor("clerk"), when=at("2026-03-02"))
         by_department = {s.department_id: s.id for s in case.steps}
         steps.record_step_decision(by_department[hall.lead.id], hall.actor("reviewer"), "approve", "同意",
                                    when=at("2026-03-03"))
@@ -130,7 +131,7 @@ def test_two_clerks_accepting_the_same_case_one_wins(app, hall, make_user, with_
     def accept(user_id: int) -> Callable[[], Any]:
         def work() -> str:
             case = db.session.get(Case, case_id)
-            cases.accept(case, Actor.staff(db.session.get(User, user_id)), when=at("2026-03-02"),
+            reception.accept(case, Actor.staff(db.session.get(User, user_id)), when=at("2026-03-02"),
                          expected_version=version if with_expected_version else None)
             return case.state
 
@@ -150,22 +151,25 @@ def test_two_clerks_accepting_the_same_case_one_wins(app, hall, make_user, with_
 def test_a_stale_form_version_is_a_conflict_and_changes_nothing(app, hall):
     case = hall.receive()
     form_version = case.lock_version  # the version the clerk's page was rendered with
-    cases.request_supplement(case, hall.actor("clerk"), ["营业执照"], when=at("2026-03-02", 9))
+    reception.request_supplement(case, hall.actor("clerk"), ["营业执照"], when=at("2026-03-02", 9))
     db.session.commit()
     before = (case.state, case.lock_version, case.supplement_notice_on, len(case.events))
     with pytest.raises(Conflict) as error:
-        cases.refuse(case, hall.actor("clerk"), "材料不齐", when=at("2026-03-02", 11), expected_version=form_version)
+        reception.refuse(case, hall.actor("clerk"), "材料不齐", when=at("2026-03-02", 11),
+                         expected_version=form_version)
     assert error.value.status_code == 409
     assert error.value.code == "conflict"
     db.session.rollback()
     case = db.session.get(Case, case.id)
-    assert (case.state, case.lock_version, case.supplement_notice_on, len(case.events)) == before
-    cases.refuse(case, hall.actor("clerk"), "材料不齐", when=at("2026-03-02", 11), expected_version=case.lock_version)
+    assert (case.state, case.lock_version, case.supplement_notice_on,
+            len(case.events)) == before
+    reception.refuse(case, hall.actor("clerk"), "材料不齐", when=at("2026-03-02", 11),
+                     expected_version=case.lock_version)
     assert case.state == "refused"
 
 
 def test_a_stale_step_version_is_a_conflict(app, hall):
-    case = cases.accept(hall.receive(hall.joint), hall.actor("clerk"), when=at("2026-03-02"))
+    case = reception.accept(hall.receive(hall.joint), hall.actor("clerk"), when=at("2026-03-02"))
     step = next(s for s in case.steps if s.department_id == hall.other.id)
     with pytest.raises(Conflict):
         steps.record_step_decision(step.id, hall.actor("other_reviewer"), "approve", "同意",
@@ -184,7 +188,7 @@ def test_a_case_changed_underneath_is_a_conflict_not_a_lost_update(app, hall):
     db.session.execute(table.update().where(table.c.id == case.id).values(lock_version=table.c.lock_version + 1,
                                                                           title="改了"))
     with pytest.raises(Conflict):  # the ORM still holds lock_version 1: the UPDATE matches no row
-        cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+        reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
     db.session.rollback()
     case = db.session.get(Case, case.id)
     assert (case.state, case.title) == ("received", hall.committed.name)

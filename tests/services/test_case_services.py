@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from service_center.extensions import db
+from service_center.labels import workflow_label
 from service_center.models import (
     Case,
     CaseEvent,
@@ -28,10 +29,11 @@ from service_center.models import (
     Role,
     StepStatus,
 )
-from service_center.services import ServiceError, cases, complaints, steps
-from service_center.services.cases import APPLICANT, ActionNotAllowed, Actor, Applicant, Forbidden
+from service_center.services import ServiceError, clock_stops, complaints, core, decisions, reception, steps, sweeps
 from service_center.services.catalogue import ItemData, revise_item
 from service_center.services.clock import publish_year, set_calendar_day
+from service_center.services.core import APPLICANT, ActionNotAllowed, Actor, Forbidden
+from service_center.services.intake import Applicant
 from tests.conftest import login
 from tests.services.conftest import TZ, at
 from workflows.registry import get_definition, register, unregister
@@ -65,7 +67,7 @@ def snapshot(case: Case) -> tuple:
 
 def accepted(hall, item=None, day: str = "2026-03-02") -> Case:
     case = hall.receive(item, day=day)
-    return cases.accept(case, hall.actor("clerk"), when=at(day))
+    return reception.accept(case, hall.actor("clerk"), when=at(day))
 
 
 def step_of(case: Case, department) -> CaseStep:
@@ -87,38 +89,38 @@ DELIVER_CLOSE = [("deliver", "granted", "delivered", "clerk"), ("close", "delive
 
 
 def run_committed(hall, case):
-    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
-    cases.deliver(case, hall.actor("clerk"), when=at("2026-03-11"))
-    cases.close_case(case, hall.actor("clerk"), when=at("2026-03-12"))
+    reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    decisions.deliver(case, hall.actor("clerk"), when=at("2026-03-11"))
+    decisions.close_case(case, hall.actor("clerk"), when=at("2026-03-12"))
 
 
 def run_instant(hall, case):
-    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
-    cases.close_case(case, hall.actor("clerk"), when=at("2026-03-02", 11))
+    reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    decisions.close_case(case, hall.actor("clerk"), when=at("2026-03-02", 11))
 
 
 def run_forwarded(hall, case):
-    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
-    cases.forward(case, hall.actor("reviewer"), "拟同意，报上级审批", when=at("2026-03-05"))
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
-    cases.deliver(case, hall.actor("clerk"), when=at("2026-03-11"))
-    cases.close_case(case, hall.actor("clerk"), when=at("2026-03-12"))
+    reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    decisions.forward(case, hall.actor("reviewer"), "拟同意，报上级审批", when=at("2026-03-05"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    decisions.deliver(case, hall.actor("clerk"), when=at("2026-03-11"))
+    decisions.close_case(case, hall.actor("clerk"), when=at("2026-03-12"))
 
 
 def run_disclosure(hall, case):
     # No dedicated verbs for registering and answering a disclosure request: the generic perform() does it.
-    cases.perform(case, "start_processing", hall.actor("clerk"), when=at("2026-03-03"))
-    cases.perform(case, "answer", hall.actor("reviewer"), when=at("2026-03-10"), context={"answer_type": "公开"})
-    cases.close_case(case, hall.actor("clerk"), when=at("2026-03-12"))
+    core.perform(case, "start_processing", hall.actor("clerk"), when=at("2026-03-03"))
+    core.perform(case, "answer", hall.actor("reviewer"), when=at("2026-03-10"), context={"answer_type": "公开"})
+    decisions.close_case(case, hall.actor("clerk"), when=at("2026-03-12"))
 
 
 def run_joint(hall, case):
-    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
     decide_all_steps(hall, case)
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
-    cases.deliver(case, hall.actor("clerk"), when=at("2026-03-11"))
-    cases.close_case(case, hall.actor("clerk"), when=at("2026-03-12"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    decisions.deliver(case, hall.actor("clerk"), when=at("2026-03-11"))
+    decisions.close_case(case, hall.actor("clerk"), when=at("2026-03-12"))
 
 
 LIFECYCLES = [
@@ -206,14 +208,15 @@ def test_joint_steps_get_the_items_parallel_review_limit(hall):
     # 10 working days after Mon 3/2 -> Mon 3/16; the case keeps its promised 30 -> 4/14
     assert {(s.limit_days, s.due_on) for s in case.steps} == {(10, D("2026-03-16"))}
     assert case.due_promised == D("2026-04-14")
-    cases.start_special_procedure(case, hall.actor("head"), "inspection", reason="现场核查", when=at("2026-03-09"))
-    cases.end_special_procedure(case, hall.actor("head"), when=at("2026-03-11"))
+    clock_stops.start_special_procedure(case, hall.actor("head"), "inspection", reason="现场核查",
+                                        when=at("2026-03-09"))
+    clock_stops.end_special_procedure(case, hall.actor("head"), when=at("2026-03-11"))
     assert {s.due_on for s in stored(case).steps} == {D("2026-03-18")}  # the pause moves the steps too
     case = stored(case)
     steps.record_step_decision(step_of(case, hall.lead).id, hall.actor("reviewer"), "approve", "同意",
                                when=at("2026-03-12"))  # decided before the extension: it keeps its date
-    cases.request_extension(case, hall.actor("reviewer"), 15, "需组织联合踏勘", when=at("2026-03-12"))
-    cases.approve_extension(case, hall.actor("manager"), when=at("2026-03-12"))
+    clock_stops.request_extension(case, hall.actor("reviewer"), 15, "需组织联合踏勘", when=at("2026-03-12"))
+    clock_stops.approve_extension(case, hall.actor("manager"), when=at("2026-03-12"))
     case = stored(case)
     # 3/18 + 15 working days: 3/19-20, 3/23-27, 3/30-31, 4/1-3, [4/4-4/6 Qingming], 4/7-9 -> 4/9
     assert {s.department_id: s.due_on for s in case.steps} == {
@@ -270,9 +273,9 @@ def test_calendar_change_recomputes_open_cases_and_their_steps(hall):
     committed = accepted(hall)  # 3/16, 3/30
     joint = accepted(hall, hall.joint)  # 4/14, 5/8, steps 4/14
     closed = accepted(hall)
-    cases.decide(closed, hall.actor("head"), grant=True, when=at("2026-03-03"))
-    cases.deliver(closed, hall.actor("clerk"), when=at("2026-03-03"))
-    cases.close_case(closed, hall.actor("clerk"), when=at("2026-03-03"))
+    decisions.decide(closed, hall.actor("head"), grant=True, when=at("2026-03-03"))
+    decisions.deliver(closed, hall.actor("clerk"), when=at("2026-03-03"))
+    decisions.close_case(closed, hall.actor("clerk"), when=at("2026-03-03"))
     ids = committed.id, joint.id, closed.id
     # A local closure on Thu 3/5: every open deadline after it moves one working day.
     assert set_calendar_day(D("2026-03-05"), False, "停电闭厅", today=D("2026-03-04")) == 2
@@ -289,11 +292,11 @@ def test_calendar_change_recomputes_open_cases_and_their_steps(hall):
 
 def test_delivery_is_due_ten_working_days_after_the_grant(hall):
     case = accepted(hall, day="2026-09-14")
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-09-24"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-09-24"))
     # Thu 9/24: [Fri 9/25 off], 9/28-30 (1-3), [10/1-10/7 off], 10/8 (4), 10/9 (5), Sat 10/10 (6), 10/12-15 (7-10)
     case = stored(case)
     assert (case.state, case.decided_on, case.due_delivery) == ("granted", D("2026-09-24"), D("2026-10-15"))
-    cases.deliver(case, hall.actor("clerk"), when=at("2026-09-28"))
+    decisions.deliver(case, hall.actor("clerk"), when=at("2026-09-28"))
     assert stored(case).delivered_on == D("2026-09-28")
 
 
@@ -304,7 +307,7 @@ def test_supplement_notice_lists_everything_and_the_clock_starts_when_complete(h
     case = hall.receive(day="2025-01-24")  # Fri before the 2025 Spring Festival
     # notice period: Sun 1/26 (1), 1/27 (2), 2/5 (3), 2/6 (4), 2/7 (5)
     assert case.deemed_acceptance_on == D("2025-02-07")
-    cases.request_supplement(case, hall.actor("clerk"), ["身份证复印件", " 营业执照 ", "身份证复印件", ""],
+    reception.request_supplement(case, hall.actor("clerk"), ["身份证复印件", " 营业执照 ", "身份证复印件", ""],
                              when=at("2025-01-27"))
     case = stored(case)
     assert case.state == "supplement_requested"
@@ -317,10 +320,10 @@ def test_supplement_notice_lists_everything_and_the_clock_starts_when_complete(h
     assert (notice.trigger, notice.data) == ("request_supplement", {"missing_materials": ["身份证复印件", "营业执照"]})
     before = snapshot(case)
     with pytest.raises(ActionNotAllowed) as refused:  # one-time notice (一次性告知): there is no second one
-        cases.request_supplement(case, hall.actor("clerk"), ["申请书"], when=at("2025-01-27", 15))
+        reception.request_supplement(case, hall.actor("clerk"), ["申请书"], when=at("2025-01-27", 15))
     assert "request_supplement" not in refused.value.allowed
     assert snapshot(case) == before
-    cases.record_supplement(case, hall.actor("clerk"), when=at("2025-02-05"))
+    reception.record_supplement(case, hall.actor("clerk"), when=at("2025-02-05"))
     case = stored(case)
     # accepted the day the supplement is complete, Wed 2/5: 2/6 (1), 2/7 (2), Sat 2/8 (3), 2/10-14 (4-8),
     # 2/17 (9), 2/18 (10) -> 2/18; 2/19-21 (11-13), 2/24-28 (14-18), 3/3 (19), 3/4 (20) -> 3/4
@@ -337,7 +340,7 @@ def test_supplement_notice_lists_everything_and_the_clock_starts_when_complete(h
 def test_supplement_notice_needs_the_materials(hall):
     case = hall.receive()
     with pytest.raises(ServiceError) as error:
-        cases.request_supplement(case, hall.actor("clerk"), [" ", ""], when=at("2026-03-02"))
+        reception.request_supplement(case, hall.actor("clerk"), [" ", ""], when=at("2026-03-02"))
     assert error.value.field == "missing_materials"
     assert case.state == "received"
 
@@ -348,10 +351,10 @@ def test_supplement_notice_after_five_working_days_is_refused(hall):
     assert case.deemed_acceptance_on == D("2026-02-25")
     before = snapshot(case)
     with pytest.raises(ActionNotAllowed):
-        cases.request_supplement(case, hall.actor("clerk"), ["营业执照"], when=at("2026-02-26"))
+        reception.request_supplement(case, hall.actor("clerk"), ["营业执照"], when=at("2026-02-26"))
     assert snapshot(case) == before
     assert case.supplement_notice_on is None
-    cases.request_supplement(case, hall.actor("clerk"), ["营业执照"], when=at("2026-02-25", 16))  # still in time
+    reception.request_supplement(case, hall.actor("clerk"), ["营业执照"], when=at("2026-02-25", 16))  # still in time
     assert stored(case).state == "supplement_requested"
 
 
@@ -359,10 +362,10 @@ def test_deemed_acceptance_backdates_the_clock_to_the_receipt(hall):
     silent = hall.receive(day="2026-02-11")  # last notice day 2/25
     noticed = hall.receive(day="2026-02-11")
     later = hall.receive(day="2026-02-12")  # 2/13, 2/14, 2/24, 2/25, 2/26: last notice day 2/26
-    cases.request_supplement(noticed, hall.actor("clerk"), ["营业执照"], when=at("2026-02-13"))
+    reception.request_supplement(noticed, hall.actor("clerk"), ["营业执照"], when=at("2026-02-13"))
     db.session.flush()
-    assert cases.apply_deemed_acceptance(when=at("2026-02-25", 17)) == 0  # the 5th day has not ended
-    assert cases.apply_deemed_acceptance(when=at("2026-02-26", 1)) == 1
+    assert sweeps.apply_deemed_acceptance(when=at("2026-02-25", 17)) == 0  # the 5th day has not ended
+    assert sweeps.apply_deemed_acceptance(when=at("2026-02-26", 1)) == 1
     silent, noticed, later = stored(silent), db.session.get(Case, noticed.id), db.session.get(Case, later.id)
     assert silent.state == "under_review"
     assert (silent.accepted_on, silent.clock_start_on) == (D("2026-02-11"), D("2026-02-11"))
@@ -372,7 +375,7 @@ def test_deemed_acceptance_backdates_the_clock_to_the_receipt(hall):
     # recorded when it happened (SQLite hands back the naive local time, PostgreSQL an aware UTC one)
     assert (deemed.at if deemed.at.tzinfo else deemed.at.replace(tzinfo=TZ)) == at("2026-02-26", 1)
     assert (noticed.state, later.state) == ("supplement_requested", "received")
-    assert cases.apply_deemed_acceptance(when=at("2026-02-26", 2)) == 0  # idempotent
+    assert sweeps.apply_deemed_acceptance(when=at("2026-02-26", 2)) == 0  # idempotent
 
 
 def test_accept_with_gaps_refusals_change_nothing(hall):
@@ -380,17 +383,17 @@ def test_accept_with_gaps_refusals_change_nothing(hall):
     clerk = hall.actor("clerk")
     before = snapshot(case)
     with pytest.raises(ServiceError) as key_missing:  # 申请书 is a key material
-        cases.accept_with_gaps(case, clerk, ["申请书"], commitment_signed=True, when=at("2026-03-02"))
+        reception.accept_with_gaps(case, clerk, ["申请书"], commitment_signed=True, when=at("2026-03-02"))
     assert key_missing.value.field == "missing_materials"
     with pytest.raises(ServiceError) as unsigned:
-        cases.accept_with_gaps(case, clerk, ["身份证复印件"], when=at("2026-03-02"))
+        reception.accept_with_gaps(case, clerk, ["身份证复印件"], when=at("2026-03-02"))
     assert unsigned.value.field == "commitment_signed"
     with pytest.raises(ServiceError) as too_late:  # promised date if accepted 3/2 is 3/16
-        cases.accept_with_gaps(case, clerk, ["身份证复印件"], gaps_due=D("2026-03-17"), commitment_signed=True,
+        reception.accept_with_gaps(case, clerk, ["身份证复印件"], gaps_due=D("2026-03-17"), commitment_signed=True,
                                when=at("2026-03-02"))
     assert too_late.value.field == "gaps_due"
     with pytest.raises(ServiceError) as past:
-        cases.accept_with_gaps(case, clerk, ["身份证复印件"], gaps_due=D("2026-03-01"), commitment_signed=True,
+        reception.accept_with_gaps(case, clerk, ["身份证复印件"], gaps_due=D("2026-03-01"), commitment_signed=True,
                                when=at("2026-03-02"))
     assert past.value.field == "gaps_due"
     assert snapshot(case) == before
@@ -399,7 +402,7 @@ def test_accept_with_gaps_refusals_change_nothing(hall):
 
 def test_accept_with_gaps_then_materials_then_grant(hall):
     case = hall.receive()
-    cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], gaps_due=D("2026-03-16"),
+    reception.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], gaps_due=D("2026-03-16"),
                            commitment_signed=True, when=at("2026-03-02"))
     case = stored(case)
     assert case.state == "under_review"  # review may start with gaps outstanding
@@ -407,10 +410,10 @@ def test_accept_with_gaps_then_materials_then_grant(hall):
     assert (case.accepted_on, case.due_promised) == (D("2026-03-02"), D("2026-03-16"))
     before = snapshot(case)
     with pytest.raises(ActionNotAllowed):  # grant needs no gaps outstanding
-        cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-05"))
+        decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-05"))
     assert snapshot(case) == before
-    cases.record_gap_materials(case, hall.actor("clerk"), when=at("2026-03-06"))
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-09"))
+    reception.record_gap_materials(case, hall.actor("clerk"), when=at("2026-03-06"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-09"))
     case = stored(case)
     assert (case.state, case.outstanding_materials, case.due_gaps) == ("granted", [], None)
     assert history(case)[1:] == [
@@ -424,9 +427,10 @@ def test_accept_with_gaps_then_materials_then_grant(hall):
 
 def test_accept_with_gaps_defaults_to_the_promised_date_and_can_be_terminated(hall):
     case = hall.receive()
-    cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True, when=at("2026-03-02"))
+    reception.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True,
+                               when=at("2026-03-02"))
     assert stored(case).due_gaps == D("2026-03-16")
-    cases.terminate(case, cases.SYSTEM, "容缺材料逾期未补齐", when=at("2026-03-17"))
+    decisions.terminate(case, core.SYSTEM, "容缺材料逾期未补齐", when=at("2026-03-17"))
     case = stored(case)
     assert (case.state, case.outcome, case.in_progress, case.closed_on) == (
         "terminated", "terminated", False, D("2026-03-17"))
@@ -436,10 +440,10 @@ def test_refuse_needs_a_reason(hall):
     case = hall.receive()
     before = snapshot(case)
     with pytest.raises(ServiceError) as error:
-        cases.refuse(case, hall.actor("clerk"), "   ", when=at("2026-03-02"))
+        reception.refuse(case, hall.actor("clerk"), "   ", when=at("2026-03-02"))
     assert error.value.field == "reason"
     assert snapshot(case) == before
-    cases.refuse(case, hall.actor("clerk"), "不属于本机关职权范围", when=at("2026-03-02"))
+    reception.refuse(case, hall.actor("clerk"), "不属于本机关职权范围", when=at("2026-03-02"))
     case = stored(case)
     assert (case.state, case.in_progress, case.outcome, case.outcome_reason, case.closed_on) == (
         "refused", False, "refused", "不属于本机关职权范围", D("2026-03-02"))
@@ -452,7 +456,7 @@ def test_refuse_needs_a_reason(hall):
 
 def test_special_procedure_stops_the_clock(hall):
     case = accepted(hall)  # 3/16, 3/30
-    pause = cases.start_special_procedure(case, hall.actor("reviewer"), ProcedureType.EXPERT_REVIEW,
+    pause = clock_stops.start_special_procedure(case, hall.actor("reviewer"), ProcedureType.EXPERT_REVIEW,
                                           reason="组织专家评审", expected_days=5, when=at("2026-03-10"))
     case = stored(case)
     # open since Tue 3/10: that day is already stopped, so both dates move one working day for now
@@ -460,11 +464,12 @@ def test_special_procedure_stops_the_clock(hall):
     assert case.has_open_pause
     before = snapshot(case)
     with pytest.raises(ActionNotAllowed):  # no grant while a special procedure runs
-        cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-12"))
+        decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-12"))
     with pytest.raises(ActionNotAllowed):  # and only one at a time
-        cases.start_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证", when=at("2026-03-12"))
+        clock_stops.start_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证",
+                                            when=at("2026-03-12"))
     assert snapshot(case) == before
-    cases.end_special_procedure(case, hall.actor("reviewer"), when=at("2026-03-17"))
+    clock_stops.end_special_procedure(case, hall.actor("reviewer"), when=at("2026-03-17"))
     case = stored(case)
     pause = case.pauses[0]
     assert (pause.procedure_type, pause.started_on, pause.ended_on, pause.expected_days, pause.approver_id) == (
@@ -479,8 +484,8 @@ def test_special_procedure_stops_the_clock(hall):
 
 def test_same_day_special_procedure_costs_nothing(hall):
     case = accepted(hall)
-    cases.start_special_procedure(case, hall.actor("head"), "testing", reason="检测", when=at("2026-03-10", 9))
-    cases.end_special_procedure(case, hall.actor("head"), when=at("2026-03-10", 16))
+    clock_stops.start_special_procedure(case, hall.actor("head"), "testing", reason="检测", when=at("2026-03-10", 9))
+    clock_stops.end_special_procedure(case, hall.actor("head"), when=at("2026-03-10", 16))
     case = stored(case)
     assert (case.pauses[0].started_on, case.pauses[0].ended_on) == (D("2026-03-10"), D("2026-03-10"))
     assert (case.due_promised, case.due_statutory) == (D("2026-03-16"), D("2026-03-30"))
@@ -488,8 +493,8 @@ def test_same_day_special_procedure_costs_nothing(hall):
 
 def test_joint_steps_move_with_a_special_procedure(hall):
     case = accepted(hall, hall.joint)  # steps due 4/14
-    cases.start_special_procedure(case, hall.actor("head"), "hearing", reason="听证", when=at("2026-03-09"))
-    cases.end_special_procedure(case, hall.actor("head"), when=at("2026-03-11"))
+    clock_stops.start_special_procedure(case, hall.actor("head"), "hearing", reason="听证", when=at("2026-03-09"))
+    clock_stops.end_special_procedure(case, hall.actor("head"), when=at("2026-03-11"))
     case = stored(case)
     # [3/9, 3/11) is 2 working days: 4/14 -> 4/16; statutory 5/8 -> Sat 5/9 (make-up), 5/11
     assert {s.due_on for s in case.steps} == {D("2026-04-16")}
@@ -498,14 +503,14 @@ def test_joint_steps_move_with_a_special_procedure(hall):
 
 def test_extension_moves_both_dates_once(hall):
     case = accepted(hall)  # 3/16, 3/30
-    cases.request_extension(case, hall.actor("reviewer"), 5, "需现场核查", when=at("2026-03-09"))
+    clock_stops.request_extension(case, hall.actor("reviewer"), 5, "需现场核查", when=at("2026-03-09"))
     case = stored(case)
     assert (case.due_promised, case.due_statutory) == (D("2026-03-16"), D("2026-03-30"))  # not before approval
     with pytest.raises(ActionNotAllowed):  # one pending request at a time
-        cases.request_extension(case, hall.actor("reviewer"), 3, "再延", when=at("2026-03-09"))
+        clock_stops.request_extension(case, hall.actor("reviewer"), 3, "再延", when=at("2026-03-09"))
     with pytest.raises(Forbidden):  # the head approves, not a reviewer
-        cases.approve_extension(case, hall.actor("reviewer"), when=at("2026-03-10"))
-    cases.approve_extension(case, hall.actor("head"), when=at("2026-03-10"))
+        clock_stops.approve_extension(case, hall.actor("reviewer"), when=at("2026-03-10"))
+    clock_stops.approve_extension(case, hall.actor("head"), when=at("2026-03-10"))
     case = stored(case)
     assert (case.extensions[0].status, case.extensions[0].days, case.extensions[0].decided_on) == (
         ExtensionStatus.APPROVED, 5, D("2026-03-10"))
@@ -513,7 +518,7 @@ def test_extension_moves_both_dates_once(hall):
     assert (case.due_promised, case.due_statutory) == (D("2026-03-23"), D("2026-04-07"))
     before = snapshot(case)
     with pytest.raises(ServiceError) as second:  # once only (Art. 42)
-        cases.request_extension(case, hall.actor("reviewer"), 5, "再次延期", when=at("2026-03-11"))
+        clock_stops.request_extension(case, hall.actor("reviewer"), 5, "再次延期", when=at("2026-03-11"))
     assert second.value.field == "days"
     assert snapshot(case) == before
     assert len(case.extensions) == 1
@@ -524,7 +529,7 @@ def test_extension_beyond_the_limit_is_refused(hall, kind, days):
     case = accepted(hall, getattr(hall, kind))
     before = snapshot(case)
     with pytest.raises(ServiceError) as error:
-        cases.request_extension(case, hall.actor("head"), days, "理由", when=at("2026-03-09"))
+        clock_stops.request_extension(case, hall.actor("head"), days, "理由", when=at("2026-03-09"))
     assert error.value.field == "days"
     assert snapshot(case) == before
     assert case.extensions == []
@@ -533,16 +538,16 @@ def test_extension_beyond_the_limit_is_refused(hall, kind, days):
 def test_extension_needs_a_reason(hall):
     case = accepted(hall)
     with pytest.raises(ServiceError) as error:
-        cases.request_extension(case, hall.actor("head"), 5, " ", when=at("2026-03-09"))
+        clock_stops.request_extension(case, hall.actor("head"), 5, " ", when=at("2026-03-09"))
     assert error.value.field == "reason"
 
 
 def test_joint_extension_of_fifteen_days_approved_by_the_manager(hall):
     case = accepted(hall, hall.joint)  # 4/14, 5/8
-    cases.request_extension(case, hall.actor("head"), 15, "涉及多部门会商", when=at("2026-03-20"))
+    clock_stops.request_extension(case, hall.actor("head"), 15, "涉及多部门会商", when=at("2026-03-20"))
     with pytest.raises(Forbidden):  # joint: the local government head (manager role) approves
-        cases.approve_extension(case, hall.actor("head"), when=at("2026-03-23"))
-    cases.approve_extension(case, hall.actor("manager"), when=at("2026-03-23"))
+        clock_stops.approve_extension(case, hall.actor("head"), when=at("2026-03-23"))
+    clock_stops.approve_extension(case, hall.actor("manager"), when=at("2026-03-23"))
     case = stored(case)
     # 45 + 15: 30 + 15 = 45 wd -> 5/8; 45 + 15 = 60 wd: Sat 5/9 (46), 5/11-15 (47-51), 5/18-22 (52-56),
     # 5/25-28 (57-60) -> 5/28
@@ -551,8 +556,8 @@ def test_joint_extension_of_fifteen_days_approved_by_the_manager(hall):
 
 def test_rejected_extension_leaves_the_dates(hall):
     case = accepted(hall)
-    cases.request_extension(case, hall.actor("reviewer"), 5, "需现场核查", when=at("2026-03-09"))
-    cases.decide_extension(case, hall.actor("head"), False, comment="理由不足", when=at("2026-03-10"))
+    clock_stops.request_extension(case, hall.actor("reviewer"), 5, "需现场核查", when=at("2026-03-09"))
+    clock_stops.decide_extension(case, hall.actor("head"), False, comment="理由不足", when=at("2026-03-10"))
     case = stored(case)
     assert case.extensions[0].status == ExtensionStatus.REJECTED
     assert (case.due_promised, case.due_statutory) == (D("2026-03-16"), D("2026-03-30"))
@@ -571,13 +576,13 @@ def test_all_approve_with_a_rejected_step_can_only_be_denied(hall):
     assert case.events[-1].data == {"approved": 2, "rejected": 1}
     before = snapshot(case)
     with pytest.raises(ActionNotAllowed):
-        cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+        decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
     with pytest.raises(ServiceError) as no_reason:  # a denial states its reasons
-        cases.decide(case, hall.actor("head"), grant=False, when=at("2026-03-10"))
+        decisions.decide(case, hall.actor("head"), grant=False, when=at("2026-03-10"))
     assert no_reason.value.field == "reason"
     assert snapshot(case) == before
-    cases.decide(case, hall.actor("head"), grant=False, reason="消防部门不同意", when=at("2026-03-10"))
-    cases.close_case(case, hall.actor("clerk"), when=at("2026-03-11"))
+    decisions.decide(case, hall.actor("head"), grant=False, reason="消防部门不同意", when=at("2026-03-10"))
+    decisions.close_case(case, hall.actor("clerk"), when=at("2026-03-11"))
     case = stored(case)
     assert (case.state, case.outcome, case.outcome_reason, case.due_delivery) == (
         "closed", "denied", "消防部门不同意", None)
@@ -588,7 +593,7 @@ def test_all_approve_with_a_rejected_step_can_only_be_denied(hall):
 def test_lead_consolidates_may_grant_despite_a_rejection(hall):
     case = accepted(hall, hall.joint)  # the hall's joint item: LEAD_CONSOLIDATES
     decide_all_steps(hall, case, ("approve", "reject", "approve"))
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
     assert stored(case).state == "granted"
 
 
@@ -616,24 +621,27 @@ def test_returned_step_is_pending_again_after_its_supplement(hall):
     steps.record_step_decision(step.id, hall.actor("third_reviewer"), "return", "缺少图纸", when=at("2026-03-04"))
     steps.record_step_supplement(step.id, hall.actor("clerk"), when=at("2026-03-09"))
     step = db.session.get(CaseStep, step.id)
-    # restarted Mon 3/9 with its 30 wd: March has 16 wd after 3/9, April 4/1-3, 4/7-4/14 (14 more) -> 4/21
-    assert (step.status, step.started_on, step.due_on) == (StepStatus.PENDING, D("2026-03-09"), D("2026-04-21"))
+    # restarted Mon 3/9 with its 30 wd: March has 16 wd after 3/9, April 4/1-3, 4/7-4/14 (14 more) -> 4/21; but a
+    # step never falls due after its case, promised by 4/14 (accepted 3/2)
+    assert (step.status, step.started_on) == (StepStatus.PENDING, D("2026-03-09"))
+    assert step.due_on == step.case.due_promised == D("2026-04-14")
 
 
 @pytest.mark.parametrize(
     ("end", "state"),
     [
-        (lambda hall, case: cases.withdraw(case, APPLICANT, "申请人撤回", when=at("2026-03-12")), "withdrawn"),
-        (lambda hall, case: cases.withdraw(case, hall.actor("clerk"), "书面申请撤回", when=at("2026-03-12")),
+        (lambda hall, case: decisions.withdraw(case, APPLICANT, "申请人撤回", when=at("2026-03-12")), "withdrawn"),
+        (lambda hall, case: decisions.withdraw(case, hall.actor("clerk"), "书面申请撤回", when=at("2026-03-12")),
          "withdrawn"),
-        (lambda hall, case: cases.terminate(case, hall.actor("head"), "申请人死亡", when=at("2026-03-12")),
+        (lambda hall, case: decisions.terminate(case, hall.actor("head"), "申请人死亡", when=at("2026-03-12")),
          "terminated"),
     ],
     ids=["applicant-withdraws", "clerk-withdraws", "head-terminates"],
 )
 def test_withdraw_and_terminate_close_the_open_pause(hall, end, state):
     case = accepted(hall)
-    cases.start_special_procedure(case, hall.actor("reviewer"), "inspection", reason="检验", when=at("2026-03-10"))
+    clock_stops.start_special_procedure(case, hall.actor("reviewer"), "inspection", reason="检验",
+                                        when=at("2026-03-10"))
     end(hall, case)
     case = stored(case)
     assert (case.state, case.in_progress, case.outcome, case.closed_on) == (state, False, state, D("2026-03-12"))
@@ -645,7 +653,7 @@ def test_withdraw_and_terminate_close_the_open_pause(hall, end, state):
 def test_terminate_needs_a_reason(hall):
     case = accepted(hall)
     with pytest.raises(ServiceError) as error:
-        cases.terminate(case, hall.actor("head"), "", when=at("2026-03-12"))
+        decisions.terminate(case, hall.actor("head"), "", when=at("2026-03-12"))
     assert error.value.field == "reason"
     assert case.state == "under_review"
 
@@ -653,9 +661,9 @@ def test_terminate_needs_a_reason(hall):
 def test_a_case_on_version_1_cannot_be_withdrawn_after_the_decision(hall):
     case = accepted(hall)
     case.workflow_version = 1  # received before version 2 of the definition
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
     with pytest.raises(ActionNotAllowed) as error:
-        cases.withdraw(case, APPLICANT, "不要了", when=at("2026-03-11"))
+        decisions.withdraw(case, APPLICANT, "不要了", when=at("2026-03-11"))
     assert error.value.allowed == ("deliver",)
     assert case.state == "granted"
 
@@ -666,9 +674,9 @@ def test_a_decided_case_can_still_be_withdrawn_or_terminated_and_keeps_its_decis
         client, hall, verb, grant, outcome, reason):
     case = accepted(hall)
     assert case.workflow_version == 2
-    cases.decide(case, hall.actor("head"), grant=grant, reason=reason, when=at("2026-03-10"))
+    decisions.decide(case, hall.actor("head"), grant=grant, reason=reason, when=at("2026-03-10"))
     actor = APPLICANT if verb == "withdraw" else hall.actor("head")
-    getattr(cases, verb)(case, actor, "申请人主体已注销", when=at("2026-03-11"))
+    getattr(decisions, verb)(case, actor, "申请人主体已注销", when=at("2026-03-11"))
     case = stored(case)
     assert (case.state, case.in_progress, case.closed_on) == (f"{verb}n" if verb == "withdraw" else "terminated",
                                                               False, D("2026-03-11"))
@@ -689,15 +697,15 @@ def test_clerk_of_another_window_is_forbidden(hall, make_user):
     case = hall.receive()
     before = snapshot(case)
     with pytest.raises(Forbidden):
-        cases.accept(case, stranger, when=at("2026-03-02"))
+        reception.accept(case, stranger, when=at("2026-03-02"))
     with pytest.raises(Forbidden):
-        cases.refuse(case, stranger, "理由", when=at("2026-03-02"))
+        reception.refuse(case, stranger, "理由", when=at("2026-03-02"))
     assert snapshot(case) == before
     with pytest.raises(Forbidden):
-        cases.receive_application(item=hall.committed, window=hall.window, clerk=stranger.user,
+        reception.receive_application(item=hall.committed, window=hall.window, clerk=stranger.user,
                                   applicant=Applicant("李四"), when=at("2026-03-02"))
-    assert cases.actions_for(case, stranger.user) == []
-    assert "accept" in cases.actions_for(case, hall.clerk)
+    assert core.actions_for(case, stranger.user) == []
+    assert "accept" in core.actions_for(case, hall.clerk)
 
 
 def test_reviewer_or_head_of_another_department_is_forbidden(hall, make_user):
@@ -705,12 +713,12 @@ def test_reviewer_or_head_of_another_department_is_forbidden(hall, make_user):
     other_head = Actor.staff(make_user(Role.DEPT_HEAD, department=hall.other))
     before = snapshot(case)
     with pytest.raises(Forbidden):
-        cases.decide(case, other_head, grant=True, when=at("2026-03-05"))
+        decisions.decide(case, other_head, grant=True, when=at("2026-03-05"))
     with pytest.raises(Forbidden):
-        cases.start_special_procedure(case, hall.actor("other_reviewer"), "hearing", reason="听证",
+        clock_stops.start_special_procedure(case, hall.actor("other_reviewer"), "hearing", reason="听证",
                                       when=at("2026-03-05"))
     with pytest.raises(Forbidden):
-        cases.request_extension(case, hall.actor("other_reviewer"), 5, "理由", when=at("2026-03-05"))
+        clock_stops.request_extension(case, hall.actor("other_reviewer"), 5, "理由", when=at("2026-03-05"))
     assert snapshot(case) == before
     assert case.pauses == []
     assert case.extensions == []
@@ -732,18 +740,18 @@ def test_wrong_state_names_the_allowed_actions(hall):
     case = hall.receive()
     before = snapshot(case)
     with pytest.raises(ActionNotAllowed) as error:
-        cases.deliver(case, hall.actor("clerk"), when=at("2026-03-02"))
+        decisions.deliver(case, hall.actor("clerk"), when=at("2026-03-02"))
     allowed = set(get_definition("committed").triggers_from("received"))
     assert set(error.value.allowed) == allowed
     assert {"accept", "refuse", "request_supplement"} <= allowed
     message = error.value.message
     for trigger in ("accept", "refuse", "request_supplement"):
-        assert cases.workflow_label(case, trigger) in message  # the labels of what is possible now
-    assert cases.workflow_label(case, "received") in message
+        assert workflow_label(case, trigger) in message  # the labels of what is possible now
+    assert workflow_label(case, "received") in message
     assert snapshot(case) == before
     run_committed(hall, case)
     with pytest.raises(ActionNotAllowed) as closed:  # a closed case does nothing more
-        cases.close_case(case, hall.actor("clerk"), when=at("2026-03-13"))
+        decisions.close_case(case, hall.actor("clerk"), when=at("2026-03-13"))
     assert closed.value.allowed == ()
 
 
@@ -775,7 +783,7 @@ def test_a_revised_item_does_not_change_running_cases(hall):
     with pytest.raises(ServiceError):  # the superseded version takes no new applications
         hall.receive(old_item, day="2026-03-03")
     newer = hall.receive(revised, day="2026-03-03")
-    cases.accept(newer, hall.actor("clerk"), when=at("2026-03-03"))
+    reception.accept(newer, hall.actor("clerk"), when=at("2026-03-03"))
     set_calendar_day(D("2026-06-06"), False, "周六", today=D("2026-03-03"))  # forces a recompute of all open cases
     running, newer = (db.session.get(Case, c) for c in (running.id, newer.id))
     assert (running.item_id, running.promised_limit_days, running.statutory_limit_days) == (old_item.id, 10, 20)
@@ -785,7 +793,7 @@ def test_a_revised_item_does_not_change_running_cases(hall):
     assert (newer.due_promised, newer.due_statutory) == (D("2026-03-10"), D("2026-03-24"))
     assert running.events[0].data == {"item_version": 1}
     assert newer.events[0].data == {"item_version": 2}
-    cases.decide(running, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    decisions.decide(running, hall.actor("head"), grant=True, when=at("2026-03-10"))
     assert stored(running).state == "granted"
 
 
@@ -802,12 +810,12 @@ def test_a_case_keeps_its_workflow_version_when_v2_is_registered(hall):
     try:
         new = hall.receive()
         assert (old.workflow_version, new.workflow_version) == (v1.version, v2.version)
-        cases.accept(old, hall.actor("clerk"), when=at("2026-03-02"))  # v1 rules
+        reception.accept(old, hall.actor("clerk"), when=at("2026-03-02"))  # v1 rules
         assert stored(old).state == "under_review"
         with pytest.raises(ServiceError) as error:  # v2 rules
-            cases.accept(new, hall.actor("clerk"), when=at("2026-03-02"))
+            reception.accept(new, hall.actor("clerk"), when=at("2026-03-02"))
         assert error.value.field == "checklist"
-        cases.perform(new, "accept", hall.actor("clerk"), context={"checklist": "齐全"}, when=at("2026-03-02"))
+        core.perform(new, "accept", hall.actor("clerk"), context={"checklist": "齐全"}, when=at("2026-03-02"))
         assert new.state == "accepted"
         assert stored(old).workflow_version == v1.version
     finally:
@@ -835,7 +843,7 @@ def test_complaint_is_accepted_within_five_and_answered_within_ten_days(hall):
     with pytest.raises(ServiceError):
         complaints.answer_complaint(complaint, hall.actor("manager"), " ", when=at("2026-10-20"))
     complaints.answer_complaint(complaint, hall.actor("manager"), "已批评教育并致歉", when=at("2026-10-20"))
-    cases.close_case(complaint, hall.actor("manager"), when=at("2026-10-21"))
+    decisions.close_case(complaint, hall.actor("manager"), when=at("2026-10-21"))
     complaint = stored(complaint)
     assert (complaint.state, complaint.outcome, complaint.decided_on, complaint.closed_on, complaint.in_progress) == (
         "closed", "answered", D("2026-10-20"), D("2026-10-21"), False)
@@ -901,7 +909,7 @@ def test_clock_reading_counts_used_and_left_working_days(hall):
 
     case = hall.receive(day="2026-03-02")
     assert read_clock(case, today=date(2026, 3, 2)) is None  # not accepted yet
-    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
     # Accepted Mon 3/2 with 10 promised and 20 statutory working days; on Fri 3/6 four days (3/3-3/6) are used.
     reading = read_clock(case, today=date(2026, 3, 6))
     assert (reading.used, reading.left_promised, reading.left_statutory) == (4, 6, 16)
@@ -916,16 +924,16 @@ def test_overdue_means_the_decision_clock_ran_past_the_date(hall):
 
     from service_center.extensions import db
     from service_center.models import Case, ProcedureType
-    from service_center.services.clock import due_within, overdue_promised, overdue_statutory
+    from service_center.queries.deadlines import due_within, overdue_promised, overdue_statutory
 
     late = hall.receive(day="2026-03-02")
-    cases.accept(late, hall.actor("clerk"), when=at("2026-03-02"))  # promised 3/16, statutory 3/30
+    reception.accept(late, hall.actor("clerk"), when=at("2026-03-02"))  # promised 3/16, statutory 3/30
     decided = hall.receive(day="2026-03-02")
-    cases.accept(decided, hall.actor("clerk"), when=at("2026-03-02"))
-    cases.decide(decided, hall.actor("head"), grant=True, when=at("2026-03-13"))
+    reception.accept(decided, hall.actor("clerk"), when=at("2026-03-02"))
+    decisions.decide(decided, hall.actor("head"), grant=True, when=at("2026-03-13"))
     paused = hall.receive(day="2026-03-02")
-    cases.accept(paused, hall.actor("clerk"), when=at("2026-03-02"))
-    cases.start_special_procedure(paused, hall.actor("reviewer"), ProcedureType.INSPECTION, reason="现场核查",
+    reception.accept(paused, hall.actor("clerk"), when=at("2026-03-02"))
+    clock_stops.start_special_procedure(paused, hall.actor("reviewer"), ProcedureType.INSPECTION, reason="现场核查",
                                   when=at("2026-03-05"))
     db.session.flush()
 

@@ -3,7 +3,7 @@
 from datetime import date
 
 from service_center.models import StepStatus
-from service_center.services import cases, steps
+from service_center.services import decisions, reception, steps
 from tests.services.conftest import at
 
 
@@ -11,13 +11,13 @@ def test_committed_lifecycle(hall):
     case = hall.receive()
     assert case.state == "received"
     assert case.deemed_acceptance_on == date(2026, 3, 9)
-    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
     assert case.state == "under_review"
     assert case.due_promised == date(2026, 3, 16)  # 10 working days after Mon 3/2
     assert case.due_statutory == date(2026, 3, 30)
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
-    cases.deliver(case, hall.actor("clerk"), when=at("2026-03-11"))
-    cases.close_case(case, hall.actor("clerk"), when=at("2026-03-11"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    decisions.deliver(case, hall.actor("clerk"), when=at("2026-03-11"))
+    decisions.close_case(case, hall.actor("clerk"), when=at("2026-03-11"))
     assert case.state == "closed"
     assert not case.in_progress
     assert [e.trigger for e in case.events] == ["receive", "accept", "start_review", "grant", "deliver", "close"]
@@ -25,7 +25,7 @@ def test_committed_lifecycle(hall):
 
 def test_joint_fan_out_and_join(hall):
     case = hall.receive(hall.joint)
-    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
     assert case.state == "parallel_review"
     assert len(case.steps) == 3
     by_dept = {s.department_id: s for s in case.steps}

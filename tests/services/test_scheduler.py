@@ -38,9 +38,9 @@ def test_the_scheduler_command_sweeps_at_start_and_runs_the_loop(app, hall, monk
     monkeypatch.setattr(BlockingScheduler, "start", lambda self: started.append(self.get_jobs()))
     case = hall.receive(day="2026-03-02")
     cases_to_terminate = hall.receive(day="2026-03-02")
-    from service_center.services import cases
+    from service_center.services import reception
 
-    cases.accept_with_gaps(cases_to_terminate, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True,
+    reception.accept_with_gaps(cases_to_terminate, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True,
                            when=at("2026-03-02"))
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["cases", "scheduler", "--now"])

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from service_center.extensions import db
 from service_center.models import CalendarDay, CalendarYear, Role
-from service_center.services.cases import accept
+from service_center.services.reception import accept
 from tests.conftest import extract_csrf
 from tests.services.conftest import at
 

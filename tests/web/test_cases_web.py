@@ -10,9 +10,10 @@ import sqlalchemy as sa
 
 from service_center.extensions import db
 from service_center.models import Case, CaseEvent, CaseStep, Role, StepStatus
-from service_center.services import cases
-from service_center.services.cases import Applicant, receive_application
+from service_center.services import clock_stops, core, decisions, reception
 from service_center.services.clock import local_today
+from service_center.services.intake import Applicant
+from service_center.services.reception import receive_application
 from tests.conftest import extract_csrf, login
 from tests.hall import at
 
@@ -203,14 +204,14 @@ def test_request_supplement_lists_every_material_on_the_notice(client, hall):
 
 def _granted_after_a_procedure_and_an_extension(hall):
     case = hall.receive(day="2026-03-02")
-    cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], gaps_due=D("2026-03-09"),
+    reception.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], gaps_due=D("2026-03-09"),
                            commitment_signed=True, when=at("2026-03-02"))
-    cases.start_special_procedure(case, hall.actor("reviewer"), "expert_review", reason="组织专家评审论证",
+    clock_stops.start_special_procedure(case, hall.actor("reviewer"), "expert_review", reason="组织专家评审论证",
                                   expected_days=5, when=at("2026-03-03"))
-    cases.end_special_procedure(case, hall.actor("reviewer"), when=at("2026-03-05"))
-    cases.request_extension(case, hall.actor("reviewer"), 5, "需现场核查经营场所", when=at("2026-03-06"))
-    cases.approve_extension(case, hall.actor("head"), when=at("2026-03-06"))
-    cases.record_gap_materials(case, hall.actor("clerk"), when=at("2026-03-09"))
+    clock_stops.end_special_procedure(case, hall.actor("reviewer"), when=at("2026-03-05"))
+    clock_stops.request_extension(case, hall.actor("reviewer"), 5, "需现场核查经营场所", when=at("2026-03-06"))
+    clock_stops.approve_extension(case, hall.actor("head"), when=at("2026-03-06"))
+    reception.record_gap_materials(case, hall.actor("clerk"), when=at("2026-03-09"))
     return case
 
 
@@ -227,7 +228,7 @@ def test_the_notices_the_applicant_is_given_in_writing(client, hall, kind, expec
     case = _granted_after_a_procedure_and_an_extension(hall)
     sign_in(client, hall.clerk)
     assert client.get(f"/cases/{case.id}/notices/decision").status_code == 404  # not decided yet
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
     assert f"/cases/{case.id}/notices/{kind}" in client.get(f"/cases/{case.id}").get_data(as_text=True)
     response = client.get(f"/cases/{case.id}/notices/{kind}")
     assert response.status_code == 200
@@ -238,8 +239,8 @@ def test_the_notices_the_applicant_is_given_in_writing(client, hall, kind, expec
 
 def test_a_denial_notice_gives_the_reasons_and_the_remedies(client, hall):
     case = hall.receive(day="2026-03-02")
-    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
-    cases.decide(case, hall.actor("head"), grant=False, reason="经营场所不符合卫生要求", when=at("2026-03-05"))
+    reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    decisions.decide(case, hall.actor("head"), grant=False, reason="经营场所不符合卫生要求", when=at("2026-03-05"))
     sign_in(client, hall.clerk)
     html = client.get(f"/cases/{case.id}/notices/decision").get_data(as_text=True)
     assert "不予" in html
@@ -266,7 +267,7 @@ def test_acceptance_notice_shows_number_code_promised_date_and_complaint_phone(a
 
 def test_a_reviewer_decides_their_departments_step(client, hall):
     case = hall.receive(hall.joint)
-    cases.accept(case, hall.actor("clerk"))
+    reception.accept(case, hall.actor("clerk"))
     db.session.commit()
     step = next(s for s in case.steps if s.department_id == hall.other.id)
     lead_step = next(s for s in case.steps if s.department_id == hall.lead.id)
@@ -296,7 +297,7 @@ def test_a_reviewer_decides_their_departments_step(client, hall):
 
 def test_a_step_decision_without_opinion_is_a_field_error(client, hall):
     case = hall.receive(hall.joint)
-    cases.accept(case, hall.actor("clerk"))
+    reception.accept(case, hall.actor("clerk"))
     step = next(s for s in case.steps if s.department_id == hall.other.id)
     sign_in(client, hall.other_reviewer)
     token = extract_csrf(client.get("/cases").get_data(as_text=True))
@@ -310,7 +311,7 @@ def test_a_step_decision_without_opinion_is_a_field_error(client, hall):
 
 def test_head_grants_and_clerk_delivers_and_closes(client, hall, make_user):
     case = hall.receive()
-    cases.accept(case, hall.actor("clerk"))
+    reception.accept(case, hall.actor("clerk"))
     sign_in(client, hall.head)
     assert post_action(client, case, "grant").status_code == 302
     case = reload(case)
@@ -325,7 +326,7 @@ def test_head_grants_and_clerk_delivers_and_closes(client, hall, make_user):
 
 def test_special_procedure_and_extension_forms(client, hall):
     case = receive_today(hall)
-    cases.accept(case, hall.actor("clerk"))
+    reception.accept(case, hall.actor("clerk"))
     sign_in(client, hall.reviewer)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert f'<option selected value="{hall.head.id}">' in html  # the department's head approves by default
@@ -373,7 +374,7 @@ def test_the_list_is_scoped_to_the_clerks_windows(client, hall, make_user, make_
 
 def test_reviewers_see_their_departments_cases_and_their_steps(client, hall, make_user):
     joint = hall.receive(hall.joint, name="联办申请人")
-    cases.accept(joint, hall.actor("clerk"))
+    reception.accept(joint, hall.actor("clerk"))
     committed = hall.receive(name="承诺件申请人")
     sign_in(client, hall.other_reviewer)
     html = client.get("/cases").get_data(as_text=True)
@@ -387,7 +388,7 @@ def test_filters_and_badges_for_overdue_and_due_soon(client, hall):
     today = local_today()
     late, soon, later = hall.receive(name="甲"), hall.receive(name="乙"), hall.receive(name="丙")
     for case, due in ((late, today - timedelta(days=3)), (soon, today), (later, today + timedelta(days=10))):
-        cases.accept(case, hall.actor("clerk"))
+        reception.accept(case, hall.actor("clerk"))
         case.due_promised, case.due_statutory = due, today + timedelta(days=60)
     sign_in(client, hall.manager)
     overdue = client.get("/cases?due=overdue").get_data(as_text=True)
@@ -409,7 +410,7 @@ def test_filters_and_badges_for_overdue_and_due_soon(client, hall):
 def test_state_filter(client, hall):
     received = hall.receive(name="甲")
     accepted = hall.receive(name="乙")
-    cases.accept(accepted, hall.actor("clerk"))
+    reception.accept(accepted, hall.actor("clerk"))
     sign_in(client, hall.clerk)
     html = client.get("/cases?state=under_review").get_data(as_text=True)
     assert accepted.number in html
@@ -418,11 +419,11 @@ def test_state_filter(client, hall):
 
 def test_open_cases_come_before_finished_ones(client, hall):
     finished = hall.receive(name="甲", day="2026-03-02")
-    cases.refuse(finished, hall.actor("clerk"), "不属于本机关职权范围", when=finished.received_at)
+    reception.refuse(finished, hall.actor("clerk"), "不属于本机关职权范围", when=finished.received_at)
     later_due = hall.receive(name="乙", day="2026-03-03")
-    cases.accept(later_due, hall.actor("clerk"), when=later_due.received_at)
+    reception.accept(later_due, hall.actor("clerk"), when=later_due.received_at)
     sooner_due = hall.receive(name="丙", day="2026-03-02")
-    cases.accept(sooner_due, hall.actor("clerk"), when=sooner_due.received_at)
+    reception.accept(sooner_due, hall.actor("clerk"), when=sooner_due.received_at)
     sign_in(client, hall.clerk)
     html = client.get("/cases").get_data(as_text=True)
     order = [html.index(c.number) for c in (sooner_due, later_due, finished)]
@@ -445,7 +446,7 @@ def _track(client, number: str, code: str):
 
 def test_tracking_shows_the_status_with_personal_data_masked(client, hall):
     case = hall.receive(name="欧阳娜娜")
-    cases.accept(case, hall.actor("clerk"), comment="内部备注：材料已核对")
+    reception.accept(case, hall.actor("clerk"), comment="内部备注：材料已核对")
     db.session.commit()
     response = _track(client, case.number, case.query_code.lower())
     assert response.status_code == 200
@@ -502,7 +503,7 @@ def test_joint_accept_with_chosen_departments(client, hall, trigger):
     if trigger == "accept_with_gaps":
         fields = {"missing_materials": "身份证复印件", "commitment_signed": "y"}
     if trigger == "record_supplement":
-        cases.request_supplement(case, hall.actor("clerk"), ["营业执照"])
+        reception.request_supplement(case, hall.actor("clerk"), ["营业执照"])
     sign_in(client, hall.clerk)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert f'name="{trigger}-departments"' in html
@@ -521,7 +522,7 @@ def test_case_pages_render_for_every_kind_and_role(client, hall, make_user, lang
                                                                     "disclosure")}
     accepted = {key: hall.receive(getattr(hall, key)) for key in ("committed", "instant", "forwarded", "joint")}
     for case in accepted.values():
-        cases.accept(case, hall.actor("clerk"))
+        reception.accept(case, hall.actor("clerk"))
     complaint = complaints.receive_complaint(window=hall.window, complainant=Applicant("投诉人"), content="态度差",
                                              actor=hall.actor("manager"))
     supervisor = make_user(Role.SUPERVISOR)
@@ -547,7 +548,7 @@ def test_complaints_are_hidden_from_the_window_complained_about(client, hall):
     from service_center.services.complaints import receive_complaint
 
     complaint = receive_complaint(window=hall.window, complainant=Applicant("李四", "", "13900000000"),
-                                  content="窗口人员态度差", actor=cases.Actor.staff(hall.manager))
+                                  content="窗口人员态度差", actor=core.Actor.staff(hall.manager))
     sign_in(client, hall.clerk)
     assert client.get(f"/cases/{complaint.id}").status_code == 403
     assert complaint.number not in client.get("/cases").get_data(as_text=True)
@@ -557,7 +558,7 @@ def test_a_returned_share_is_reopened_from_the_case_page(client, hall):
     from service_center.services import steps
 
     case = hall.receive(hall.joint)
-    cases.accept(case, hall.actor("clerk"), when=case.received_at)
+    reception.accept(case, hall.actor("clerk"), when=case.received_at)
     other = next(s for s in case.steps if s.department_id == hall.other.id)
     steps.record_step_decision(other.id, hall.actor("other_reviewer"), "return", "缺消防图纸")
     sign_in(client, hall.clerk)
@@ -576,8 +577,8 @@ def test_a_procedure_started_after_the_due_date_leaves_the_overdue_badge(client,
     today = local_today()
     in_time, late = hall.receive(name="甲"), hall.receive(name="乙")
     for case in (in_time, late):
-        cases.accept(case, hall.actor("clerk"))
-        cases.start_special_procedure(case, hall.actor("reviewer"), "inspection", reason="检验")
+        reception.accept(case, hall.actor("clerk"))
+        clock_stops.start_special_procedure(case, hall.actor("reviewer"), "inspection", reason="检验")
         case.due_promised, case.due_statutory = today - timedelta(days=3), today + timedelta(days=30)
     in_time.pauses[0].started_on = today - timedelta(days=5)  # before the due date: the clock stopped in time
     sign_in(client, hall.manager)
@@ -596,7 +597,7 @@ def test_a_procedure_started_after_the_due_date_leaves_the_overdue_badge(client,
 def test_no_approver_to_choose_means_no_approver_field(client, hall):
     hall.head.active = hall.manager.active = False
     case = receive_today(hall)
-    cases.accept(case, hall.actor("clerk"))
+    reception.accept(case, hall.actor("clerk"))
     sign_in(client, hall.reviewer)
     assert "start_special_procedure-approver_id" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
     response = post_action(client, case, "start_special_procedure", procedure_type="hearing", expected_days="3",
@@ -607,21 +608,21 @@ def test_no_approver_to_choose_means_no_approver_field(client, hall):
 
 def test_a_disclosure_consultation_has_no_licensing_procedure_notice(client, hall):
     case = receive_today(hall, hall.disclosure)
-    cases.perform(case, "start_processing", hall.actor("reviewer"))
-    cases.start_special_procedure(case, hall.actor("reviewer"), "consultation", reason="征求第三方意见")
+    core.perform(case, "start_processing", hall.actor("reviewer"))
+    clock_stops.start_special_procedure(case, hall.actor("reviewer"), "consultation", reason="征求第三方意见")
     sign_in(client, hall.clerk)
     assert client.get(f"/cases/{case.id}/notices/special_procedure").status_code == 404
 
 
 def test_a_gaps_notice_without_a_recorded_date_still_prints(client, hall):
     case = receive_today(hall)
-    cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True)
+    reception.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True)
     event = next(e for e in case.events if e.trigger == "accept_with_gaps")
     events = CaseEvent.__table__  # recorded before the date was kept with the event (the ORM forbids edits)
     db.session.execute(events.update().where(events.c.id == event.id).values(
         data={"missing_materials": ["身份证复印件"]}))
     db.session.expire(event)
-    cases.record_gap_materials(case, hall.actor("clerk"))
+    reception.record_gap_materials(case, hall.actor("clerk"))
     sign_in(client, hall.clerk)
     html = client.get(f"/cases/{case.id}/notices/gaps").get_data(as_text=True)
     assert "约定期限" in html
@@ -632,8 +633,8 @@ def test_a_gaps_notice_without_a_recorded_date_still_prints(client, hall):
 def test_a_step_stopped_by_a_procedure_in_time_is_not_overdue(client, hall, pause_days_before_due, overdue_shown):
     today = local_today()
     case = receive_today(hall, hall.joint)
-    cases.accept(case, hall.actor("clerk"))
-    cases.start_special_procedure(case, hall.actor("head"), "inspection", reason="检验")
+    reception.accept(case, hall.actor("clerk"))
+    clock_stops.start_special_procedure(case, hall.actor("head"), "inspection", reason="检验")
     step_due = today - timedelta(days=3)
     for step in case.steps:
         step.due_on = step_due
@@ -649,7 +650,8 @@ def test_a_step_stopped_by_a_procedure_in_time_is_not_overdue(client, hall, paus
 
 def test_the_gaps_notice_is_dated_the_day_the_commitment_was_signed(client, hall):
     case = hall.receive(day="2026-03-02")  # not noticed within 5 working days: accepted as of 3/2
-    cases.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True, when=at("2026-03-12"))
+    reception.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True,
+                               when=at("2026-03-12"))
     sign_in(client, hall.clerk)
     html = client.get(f"/cases/{case.id}/notices/gaps").get_data(as_text=True)
     assert "2026年3月12日" in html.split('class="notice-date"')[1][:40]
@@ -657,10 +659,10 @@ def test_the_gaps_notice_is_dated_the_day_the_commitment_was_signed(client, hall
 
 def test_a_case_withdrawn_after_its_grant_owes_no_delivery(client, hall):
     case = hall.receive(day="2026-03-02")
-    cases.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
-    cases.decide(case, hall.actor("head"), grant=True, when=at("2026-03-05"))
+    reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-05"))
     assert case.due_delivery is not None
-    cases.withdraw(case, cases.APPLICANT, "不再需要", when=at("2026-03-06"))
+    decisions.withdraw(case, core.APPLICANT, "不再需要", when=at("2026-03-06"))
     assert (case.outcome, case.due_delivery) == ("granted", None)
     sign_in(client, hall.clerk)
     html = client.get(f"/cases/{case.id}/notices/decision").get_data(as_text=True)

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from service_center.extensions import db
 from service_center.models import Case, Department, Role, User
-from service_center.services.cases import Actor, Applicant
 from service_center.services.complaints import receive_complaint
+from service_center.services.core import Actor
+from service_center.services.intake import Applicant
 from tests.conftest import extract_csrf, login
 
 

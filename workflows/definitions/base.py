@@ -18,7 +18,11 @@ from typing import Literal
 from workflows.clock import NO_EXTENSION, ExtensionPolicy
 
 __all__ = [
+    "CASE_KINDS",
     "CLOCK_EFFECTS",
+    "NOTICE_KINDS",
+    "SPECIAL_PROCEDURES",
+    "CaseKind",
     "RESERVED_NAMES",
     "ROLES",
     "ClockEffect",
@@ -35,6 +39,22 @@ ROLES: frozenset[str] = frozenset(
 
 ClockEffect = Literal["start", "pause", "resume", "extend", "stop"]
 CLOCK_EFFECTS: frozenset[str] = frozenset({"start", "pause", "resume", "extend", "stop"})
+
+CaseKind = Literal["application", "complaint", "rectification"]
+CASE_KINDS: frozenset[str] = frozenset({"application", "complaint", "rectification"})
+
+NOTICE_KINDS: tuple[str, ...] = (
+    "supplement", "refusal", "acceptance", "gaps", "special_procedure", "extension", "decision",
+)
+"""Written notices in the order they are issued: one-time supplement (一次性告知书), refusal (不予受理通知书),
+acceptance (受理通知书), acceptance with gaps (容缺受理告知书), special procedure (特别程序告知书), extension
+(延长期限告知书), decision (准予 / 不予行政许可决定书)."""
+
+SPECIAL_PROCEDURES: tuple[str, ...] = (
+    "hearing", "tendering", "auction", "inspection", "testing", "quarantine", "appraisal", "expert_review",
+)
+"""The special procedures of Art. 45 that stop a licensing case's clock:
+听证 招标 拍卖 检验 检测 检疫 鉴定 专家评审."""
 
 # transitions binds these on models; a state or trigger must not collide with a case attribute it may bind.
 RESERVED_NAMES: frozenset[str] = frozenset(
@@ -62,6 +82,14 @@ class TransitionSpec:
             ``stop`` (the count ends: decision, answer, withdrawal ...), or ``None``.
         requires: context keys that must be present and non-empty (e.g. ``reason`` for a refusal).
         description: what the transition means, for docs and audit screens.
+        accepts: the case is accepted (受理) with this transition: its acceptance date is the clock's start.
+        outcome: the outcome it records on the case (``granted``, ``withdrawn`` ...), or ``None``.
+        decides: the decision or answer is made: the decision clock stops (``decided_on``), with ``outcome``.
+        reopens: the decision is taken back (a rectification sent back): the clock runs on.
+        delivers: the result is handed over with this transition (an instant case completed on the spot).
+        owes_delivery: after it the result must be delivered within the delivery limit (a grant, Art. 44).
+        automatic: the system fires it as soon as the case reaches a source state (never offered by hand).
+        limit_days: the limit (promised and statutory) that a ``start`` of the clock counts from now on.
     """
 
     trigger: str
@@ -72,6 +100,14 @@ class TransitionSpec:
     clock: ClockEffect | None = None
     requires: tuple[str, ...] = ()
     description: str = ""
+    accepts: bool = False
+    outcome: str | None = None
+    decides: bool = False
+    reopens: bool = False
+    delivers: bool = False
+    owes_delivery: bool = False
+    automatic: bool = False
+    limit_days: int | None = None
 
     @property
     def internal(self) -> bool:
@@ -94,8 +130,10 @@ def transition(
     clock: ClockEffect | None = None,
     requires: str | Iterable[str] = (),
     description: str = "",
+    **effects: object,
 ) -> TransitionSpec:
-    """Convenience constructor for :class:`TransitionSpec` accepting single strings or iterables."""
+    """Convenience constructor for :class:`TransitionSpec` accepting single strings or iterables; ``effects``
+    are its remaining fields (``outcome``, ``decides`` ...)."""
 
     def _tuple(v: str | Iterable[str] | None) -> tuple[str, ...]:
         if v is None:
@@ -111,6 +149,7 @@ def transition(
         clock=clock,
         requires=_tuple(requires),
         description=description,
+        **effects,  # type: ignore[arg-type]
     )
 
 
@@ -129,6 +168,22 @@ class WorkflowDefinition:
         labels: Chinese label for every state and trigger name (the app translates further).
         extension_policy: how far a case of this kind may be extended (see
             :func:`workflows.clock.validate_extension`).
+        kind: what the case is: an ``application`` (办件), a ``complaint`` or a ``rectification`` task; counts
+            and rates of applications never include the other two.
+        oversight_only: only the supervision office and managers see such cases (complaints about staff).
+        clock_starts: ``acceptance`` (the count starts when the case is accepted) or ``receipt`` (it runs from
+            the day the case is received: disclosure requests, complaints, rectifications).
+        notice_days: working days after receipt within which a notice to supplement may go out (补正告知), or
+            ``None`` when the kind has no such notice.
+        deems_acceptance: when the notice period ends with no notice, the case counts as accepted as of its
+            receipt (视为受理, Art. 32).
+        receipt_limit_days: the limit counted from receipt when the definition fixes it (complaints,
+            rectifications); ``None``: the item's limits.
+        procedures: the special procedures (clock stops) a case of this kind may take.
+        notices: the written notices the applicant is owed (see ``NOTICE_KINDS``).
+        step_states: states in which departments decide their parallel shares (并联审批); entering one fans
+            the case out to one step per department.
+        closing_trigger: the trigger that closes a finished case (办结).
     """
 
     key: str
@@ -141,11 +196,24 @@ class WorkflowDefinition:
     labels: Mapping[str, str] = field(default_factory=dict)
     extension_policy: ExtensionPolicy = NO_EXTENSION
     description: str = ""
+    kind: CaseKind = "application"
+    oversight_only: bool = False
+    clock_starts: Literal["acceptance", "receipt"] = "acceptance"
+    notice_days: int | None = None
+    deems_acceptance: bool = False
+    receipt_limit_days: int | None = None
+    procedures: tuple[str, ...] = ()
+    notices: frozenset[str] = frozenset()
+    step_states: frozenset[str] = frozenset()
+    closing_trigger: str = "close"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "states", tuple(self.states))
         object.__setattr__(self, "final_states", frozenset(self.final_states))
         object.__setattr__(self, "transitions", tuple(self.transitions))
+        object.__setattr__(self, "notices", frozenset(self.notices))
+        object.__setattr__(self, "step_states", frozenset(self.step_states))
+        object.__setattr__(self, "procedures", tuple(self.procedures))
         used = set(self.states) | {t.trigger for t in self.transitions}
         object.__setattr__(
             self, "labels", MappingProxyType({k: v for k, v in self.labels.items() if k in used})
@@ -183,6 +251,20 @@ class WorkflowDefinition:
     def triggers_from(self, state: str) -> tuple[str, ...]:
         """Trigger names defined from ``state`` (for any role), in definition order."""
         return tuple(t.trigger for t in self.transitions_from(state))
+
+    def clock_trigger(self, state: str, effect: ClockEffect) -> str | None:
+        """The internal trigger from ``state`` with this clock effect (a special procedure's start or end)."""
+        return next((t.trigger for t in self.transitions_from(state) if t.internal and t.clock == effect), None)
+
+    def automatic_from(self, state: str) -> TransitionSpec | None:
+        """The transition the system fires as soon as a case reaches ``state`` (e.g. into review), if any."""
+        return next((t for t in self.transitions_from(state) if t.automatic), None)
+
+    @property
+    def manual_triggers(self) -> tuple[str, ...]:
+        """Triggers people fire by hand: every trigger but the automatic ones."""
+        automatic = {t.trigger for t in self.transitions if t.automatic}
+        return tuple(t for t in self.triggers if t not in automatic)
 
     def label(self, name: str) -> str:
         """Chinese label of a state or trigger (the name itself if none)."""
@@ -244,6 +326,17 @@ class WorkflowDefinition:
                 raise DefinitionError(f"{where}: no way from {s!r} to a final state")
         if not self.final_states:
             raise DefinitionError(f"{where}: no final state")
+        if self.kind not in CASE_KINDS:
+            raise DefinitionError(f"{where}: unknown kind {self.kind!r}")
+        if not self.step_states <= states:
+            raise DefinitionError(f"{where}: unknown step states {sorted(self.step_states - states)}")
+        if not self.notices <= set(NOTICE_KINDS):
+            raise DefinitionError(f"{where}: unknown notices {sorted(self.notices - set(NOTICE_KINDS))}")
+        if self.closing_trigger not in triggers:
+            raise DefinitionError(f"{where}: closing trigger {self.closing_trigger!r} is not a trigger")
+        if self.deems_acceptance and (self.notice_days is None or self.clock_starts != "acceptance"):
+            raise DefinitionError(f"{where}: deemed acceptance needs a notice period and a clock started at "
+                                  "acceptance")
 
 
 def _closure(start: Iterable[str], edges: Mapping[str, set[str]]) -> set[str]:

@@ -21,6 +21,7 @@ VERSIONS = licensing_versions(
             ("accepted", "accepted_with_gaps"),
             "under_review",
             ("clerk", "system"),
+            automatic=True,
             description="Hand the accepted case to the department's reviewers (gaps may be outstanding).",
         ),
     ),

@@ -7,6 +7,7 @@ default :data:`workflows.clock.COMPLAINT_ANSWER_DAYS`) counted from acceptance (
 
 from __future__ import annotations
 
+from workflows.clock import COMPLAINT_ACCEPT_DAYS, COMPLAINT_ANSWER_DAYS
 from workflows.definitions.base import WorkflowDefinition, transition
 
 __all__ = ["DEFINITION"]
@@ -28,6 +29,8 @@ DEFINITION = WorkflowDefinition(
             "accepted",
             _OFFICE,
             clock="start",
+            accepts=True,
+            limit_days=COMPLAINT_ANSWER_DAYS,
             description="Accept the complaint (受理); the answer limit starts.",
         ),
         transition(
@@ -37,6 +40,7 @@ DEFINITION = WorkflowDefinition(
             _OFFICE,
             clock="stop",
             requires="reason",
+            outcome="rejected",
             description="Do not accept (不予受理), with reasons told to the complainant.",
         ),
         transition(
@@ -46,6 +50,8 @@ DEFINITION = WorkflowDefinition(
             _OFFICE,
             clock="stop",
             requires="answer",
+            outcome="answered",
+            decides=True,
             description="Answer the complainant (答复) with findings and measures taken.",
         ),
         transition(
@@ -61,6 +67,7 @@ DEFINITION = WorkflowDefinition(
             "withdrawn",
             ("applicant", *_OFFICE),
             clock="stop",
+            outcome="withdrawn",
             description="Withdrawn by the complainant.",
         ),
     ),
@@ -77,4 +84,8 @@ DEFINITION = WorkflowDefinition(
         "close": "办结",
         "withdraw": "撤回",
     },
+    kind="complaint",
+    oversight_only=True,
+    clock_starts="receipt",
+    receipt_limit_days=COMPLAINT_ACCEPT_DAYS,
 )

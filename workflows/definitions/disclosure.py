@@ -8,7 +8,7 @@ one extension of up to 20. Third-party consultation (征求第三方意见) does
 
 from __future__ import annotations
 
-from workflows.clock import DISCLOSURE_EXTENSION
+from workflows.clock import DISCLOSURE_EXTENSION, DISCLOSURE_SUPPLEMENT_NOTICE_DAYS
 from workflows.definitions.base import WorkflowDefinition, transition
 
 __all__ = ["DEFINITION", "DEFINITION_V1"]
@@ -27,6 +27,7 @@ def _definition(version: int) -> WorkflowDefinition:
             ("dept_head", "manager", "system"),
             clock="stop",
             requires="reason",
+            outcome="terminated",
             description="Terminate (终止) the request, with the reason.",
         ),
     )
@@ -70,6 +71,7 @@ def _definition(version: int) -> WorkflowDefinition:
                 "withdrawn",
                 ("clerk", "system"),
                 clock="stop",
+                outcome="abandoned",
                 description="No supplement in the time given: the request counts as abandoned (视为放弃申请).",
             ),
             transition(
@@ -124,6 +126,8 @@ def _definition(version: int) -> WorkflowDefinition:
                 clock="stop",
                 guard="no_open_pause",
                 requires="answer_type",
+                outcome="answered",
+                decides=True,
                 description="Answer (答复): disclosed, partly disclosed, not disclosed, does not exist ...",
             ),
             transition(
@@ -139,6 +143,7 @@ def _definition(version: int) -> WorkflowDefinition:
                 "withdrawn",
                 ("applicant", "clerk"),
                 clock="stop",
+                outcome="withdrawn",
                 description="Withdrawn by the applicant (撤回).",
             ),
             *terminate,
@@ -166,6 +171,10 @@ def _definition(version: int) -> WorkflowDefinition:
             "terminate": "终止",
         },
         extension_policy=DISCLOSURE_EXTENSION,
+        clock_starts="receipt",
+        notice_days=DISCLOSURE_SUPPLEMENT_NOTICE_DAYS,
+        procedures=("consultation",),
+        notices=frozenset({"supplement", "extension"}),
     )
 
 

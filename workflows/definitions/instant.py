@@ -19,6 +19,7 @@ _TRANSITIONS = (
         "accepted",
         "clerk",
         clock="start",
+        accepts=True,
         description="Accept (受理) at the window; the same-day clock starts.",
     ),
     transition(
@@ -27,6 +28,9 @@ _TRANSITIONS = (
         "closed",
         "clerk",
         clock="stop",
+        outcome="granted",
+        decides=True,
+        delivers=True,
         description="Completed on the spot (当场办结); the result is handed over at the window.",
     ),
     transition(
@@ -35,6 +39,7 @@ _TRANSITIONS = (
         "refused",
         "clerk",
         requires="reason",
+        outcome="refused",
         description="Refuse to accept (不予受理), in writing, with reasons.",
     ),
     transition(
@@ -43,6 +48,7 @@ _TRANSITIONS = (
         "withdrawn",
         ("applicant", "clerk"),
         clock="stop",
+        outcome="withdrawn",
         description="Withdrawn by the applicant (撤回).",
     ),
 )
@@ -59,6 +65,9 @@ _LABELS = {
     "withdraw": "撤回",
 }
 
+# Handled on the spot: no notice period, no special procedures; the acceptance and a refusal are in writing.
+_BEHAVIOUR: dict = {"notices": frozenset({"refusal", "acceptance"}), "closing_trigger": "complete"}
+
 DEFINITION_V1 = WorkflowDefinition(
     key="instant",
     version=1,
@@ -69,6 +78,7 @@ DEFINITION_V1 = WorkflowDefinition(
     final_states=frozenset({"closed", "refused", "withdrawn"}),
     transitions=_TRANSITIONS,
     labels=_LABELS,
+    **_BEHAVIOUR,
 )
 
 DEFINITION = WorkflowDefinition(
@@ -88,8 +98,10 @@ DEFINITION = WorkflowDefinition(
             ("dept_head", "manager", "system"),
             clock="stop",
             requires="reason",
+            outcome="terminated",
             description="Terminate (终止) the case, with the reason.",
         ),
     ),
     labels={**_LABELS, "terminated": "已终止", "terminate": "终止"},
+    **_BEHAVIOUR,
 )

@@ -29,6 +29,7 @@ VERSIONS = licensing_versions(
             ("accepted", "accepted_with_gaps"),
             "parallel_review",
             ("clerk", "system"),
+            automatic=True,
             description="Fan out: the service layer creates one review step per participating department.",
         ),
         transition(
@@ -43,6 +44,7 @@ VERSIONS = licensing_versions(
     approvers="manager",
     decision_states=("consolidation",),
     extension_policy=JOINT_EXTENSION,
+    step_states=("parallel_review",),
 )
 DEFINITION_V1 = VERSIONS[1]
 DEFINITION = VERSIONS[CURRENT_VERSION]

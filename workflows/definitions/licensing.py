@@ -16,8 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from workflows.clock import ExtensionPolicy
-from workflows.definitions.base import TransitionSpec, WorkflowDefinition, transition
+from workflows.clock import SUPPLEMENT_NOTICE_DAYS, ExtensionPolicy
+from workflows.definitions.base import (
+    NOTICE_KINDS,
+    SPECIAL_PROCEDURES,
+    TransitionSpec,
+    WorkflowDefinition,
+    transition,
+)
 
 __all__ = [
     "CURRENT_VERSION",
@@ -98,6 +104,7 @@ def reception() -> list[TransitionSpec]:
             "accepted",
             "clerk",
             clock="start",
+            accepts=True,
             description="The supplement is complete: the case is accepted and the clock starts today.",
         ),
         transition(
@@ -106,6 +113,7 @@ def reception() -> list[TransitionSpec]:
             "accepted",
             ("clerk", "system"),
             clock="start",
+            accepts=True,
             description="Accept (受理): print the acceptance notice; the clock starts. 'system' is deemed "
             "acceptance after 5 working days without a notice (backdate the clock to the receipt date).",
         ),
@@ -115,6 +123,7 @@ def reception() -> list[TransitionSpec]:
             "accepted_with_gaps",
             "clerk",
             clock="start",
+            accepts=True,
             requires="missing_materials",
             description="Accept with gaps (容缺受理): key materials complete, the applicant commits to "
             "deliver the listed non-key ones by a deadline.",
@@ -125,6 +134,7 @@ def reception() -> list[TransitionSpec]:
             "refused",
             "clerk",
             requires="reason",
+            outcome="refused",
             description="Refuse to accept (不予受理), in writing, with reasons and the right to appeal.",
         ),
         transition(
@@ -210,6 +220,9 @@ def decision_and_exits(review_states: Sequence[str], decision_states: Sequence[s
             "dept_head",
             clock="stop",
             guard=("no_open_pause", "no_gaps_outstanding"),
+            outcome="granted",
+            decides=True,
+            owes_delivery=True,
             description="Grant (准予许可); the decision clock stops and delivery is due in 10 working days.",
         ),
         transition(
@@ -220,6 +233,8 @@ def decision_and_exits(review_states: Sequence[str], decision_states: Sequence[s
             clock="stop",
             guard="no_open_pause",
             requires="reason",
+            outcome="denied",
+            decides=True,
             description="Deny (不予许可) with reasons and remedies; a denial without reasons is a red card.",
         ),
         transition(
@@ -227,6 +242,7 @@ def decision_and_exits(review_states: Sequence[str], decision_states: Sequence[s
             "granted",
             "delivered",
             "clerk",
+            delivers=True,
             description="Certificate delivered (送达) to the applicant.",
         ),
         transition(
@@ -242,6 +258,7 @@ def decision_and_exits(review_states: Sequence[str], decision_states: Sequence[s
             "withdrawn",
             ("applicant", "clerk"),
             clock="stop",
+            outcome="withdrawn",
             description="Withdrawn by the applicant (撤回), or by a clerk on the applicant's request.",
         ),
         transition(
@@ -251,6 +268,7 @@ def decision_and_exits(review_states: Sequence[str], decision_states: Sequence[s
             ("dept_head", "manager", "system"),
             clock="stop",
             requires="reason",
+            outcome="terminated",
             description="Terminate (终止), e.g. the gap materials never arrived.",
         ),
     ]
@@ -269,6 +287,7 @@ def licensing_versions(
     approvers: str,
     decision_states: Sequence[str],
     extension_policy: ExtensionPolicy,
+    step_states: Sequence[str] = (),
 ) -> dict[int, WorkflowDefinition]:
     """Every released version of a licensing kind, by version: reception, the kind's own way into and through
     review (``into_review``), the shared internal review transitions, decision and exits."""
@@ -290,6 +309,11 @@ def licensing_versions(
             ),
             labels=dict(LICENSING_LABELS),
             extension_policy=extension_policy,
+            notice_days=SUPPLEMENT_NOTICE_DAYS,
+            deems_acceptance=True,
+            procedures=SPECIAL_PROCEDURES,
+            notices=frozenset(NOTICE_KINDS),
+            step_states=frozenset(step_states),
         )
 
     return {version: build(version) for version in range(1, CURRENT_VERSION + 1)}

@@ -8,6 +8,7 @@ send a report back for more work.
 
 from __future__ import annotations
 
+from workflows.clock import RECTIFICATION_DAYS
 from workflows.definitions.base import WorkflowDefinition, transition
 
 __all__ = ["DEFINITION"]
@@ -45,6 +46,7 @@ DEFINITION = WorkflowDefinition(
             "reported",
             _WINDOW,
             clock="stop",
+            decides=True,
             description="Report the rectification back (反馈) to the applicant and the supervision office.",
         ),
         transition(
@@ -53,6 +55,7 @@ DEFINITION = WorkflowDefinition(
             "called_back",
             "supervisor",
             requires="reason",
+            reopens=True,
             description="The supervision office finds the rectification insufficient and sends it back.",
         ),
         transition(
@@ -84,4 +87,7 @@ DEFINITION = WorkflowDefinition(
         "rate": "评价整改",
         "close": "办结",
     },
+    kind="rectification",
+    clock_starts="receipt",
+    receipt_limit_days=RECTIFICATION_DAYS,
 )

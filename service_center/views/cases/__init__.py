@@ -16,7 +16,7 @@ bp = Blueprint("cases", __name__)
 
 @bp.record_once
 def _register_globals(state) -> None:  # type: ignore[no-untyped-def]
-    from ...services.cases import workflow_label
+    from ...labels import workflow_label
 
     state.app.jinja_env.globals.update(TEMPLATE_GLOBALS, workflow_label=workflow_label)
 

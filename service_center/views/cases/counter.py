@@ -13,7 +13,8 @@ from ...extensions import db
 from ...forms.cases import ReceiveForm
 from ...models import ApplicantKind, Item, ItemStatus, Role, Window, item_windows
 from ...services import ServiceError
-from ...services.cases import Applicant, receive_application
+from ...services.intake import Applicant
+from ...services.reception import receive_application
 from ..pagination import int_arg
 from . import bp
 

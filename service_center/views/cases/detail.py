@@ -6,23 +6,27 @@ from flask import abort, render_template
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from workflows.engine import definition_of
+
 from ...auth import STAFF_ROLES, roles_required
 from ...case_labels import EVENT_LABELS
 from ...extensions import db
 from ...forms.cases import StepDecisionForm
+from ...labels import workflow_label
 from ...models import Case, CaseStep, Role, StepStatus, User
-from ...services.cases import actions_for, workflow_label
+from ...queries.deadlines import Deadlines
+from ...queries.scope import can_see
 from ...services.clock import read_clock
+from ...services.core import actions_for
 from . import bp
 from .action_specs import build_form, spec_for
 from .notices import NOTICE_TITLES, available_notices
-from .queries import Deadlines, in_scope
 
 
 def load_case_in_scope(case_id: int) -> Case:
     """The case, or 404; 403 unless it is within the user's scope."""
     case = db.get_or_404(Case, case_id)
-    if not in_scope(case, current_user):
+    if not can_see(case, current_user):
         abort(403)
     return case
 
@@ -36,14 +40,16 @@ def event_label(case: Case, trigger: str) -> str:
 
 def decidable_steps(case: Case, user: User) -> list[CaseStep]:
     """The pending parallel-review steps of the user's own department (reviewers and heads)."""
-    if user.role not in (Role.REVIEWER, Role.DEPT_HEAD) or case.state != "parallel_review":
+    if user.role not in (Role.REVIEWER, Role.DEPT_HEAD) or case.state not in definition_of(case).step_states:
         return []
     return [s for s in case.steps if s.status == StepStatus.PENDING and s.department_id == user.department_id]
 
 
-def step_form(step: CaseStep, *, bound: bool) -> StepDecisionForm:
-    form = StepDecisionForm(prefix=f"step{step.id}", **({} if bound else {"formdata": None}))
-    if not bound:
+def step_form(step: CaseStep | int, *, bound: bool) -> StepDecisionForm:
+    """A department's decision form for its step (the step itself, or its id when reading a submitted form)."""
+    step_id = step if isinstance(step, int) else step.id
+    form = StepDecisionForm(prefix=f"step{step_id}", **({} if bound else {"formdata": None}))
+    if not bound and not isinstance(step, int):
         form.lock_version.data = step.lock_version
     return form
 
@@ -73,7 +79,8 @@ def render_case(case: Case, *, failed: tuple[str, FlaskForm] | None = None, stat
         events=list(reversed(case.events)),
         event_label=lambda t: event_label(case, t),
         state_label=lambda s: workflow_label(case, s) if s else "",
-        deadlines_now=deadlines,
+        badges=deadlines.badges([case]),
+        in_step_review=case.state in definition_of(case).step_states,
         clock=read_clock(case),
         notices=[(kind, NOTICE_TITLES[kind]) for kind in available_notices(case)],
         failed_key=failed_key,

@@ -7,9 +7,10 @@ from flask_login import current_user
 
 from ...auth import STAFF_ROLES, roles_required
 from ...case_labels import state_choices
+from ...queries.cases import case_list_query
+from ...queries.deadlines import Deadlines
 from ..pagination import paginate, search_term
 from . import bp
-from .queries import Deadlines, case_list_query, open_pauses
 
 DUE_FILTERS = ("overdue", "soon")
 
@@ -29,5 +30,5 @@ def index():  # type: ignore[no-untyped-def]
     page = paginate(case_list_query(current_user, q=q, state=state, due=due, deadlines=deadlines))
     return render_template(
         "cases/list.html", page=page, q=q, state=state, due=due, states=states, deadlines=deadlines,
-        paused=open_pauses(page.items),
+        badges=deadlines.badges(page.items),
     )

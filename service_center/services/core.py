@@ -1,0 +1,337 @@
+"""The case core: who acts, refused actions, the moment of an action, loading and locking a case, and
+:func:`perform`, the one place a transition happens.
+
+:func:`perform` fires the case's workflow (the definition version the case pinned), applies what the
+transition declares (its clock effect, the outcome or decision it records, the end of the case) and appends
+the event. Feature modules (reception, clock stops, steps, decisions, complaints, sweeps) build on it. Nothing
+here commits: the request or job commits once, or rolls back and leaves the case exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflows import (
+    GuardFailed,
+    InvalidTransition,
+    MissingContext,
+    TriggerNotPermitted,
+    WorkflowError,
+    available_triggers,
+)
+from workflows import fire as fire_workflow
+from workflows.clock import delivery_due
+from workflows.definitions.base import TransitionSpec
+from workflows.engine import Fired, definition_of
+
+from ..extensions import db
+from ..labels import workflow_label
+from ..models import Case, CaseEvent, CasePause, CaseStep, ExtensionStatus, Role, StepStatus, User, utcnow
+from ..queries.scope import may_act
+from . import Conflict, NotFound, ServiceError
+from .clock import local_now, refresh_due_dates, work_calendar
+
+
+class Forbidden(ServiceError):
+    """The actor's role or scope does not allow the action."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class ActionNotAllowed(ServiceError):
+    """The action does not fit the case's current state (or a guard does not hold)."""
+
+    status_code = 409
+    code = "invalid_transition"
+
+    def __init__(self, message: str, *, allowed: Sequence[str] = (), field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.allowed = tuple(allowed)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff user with their role and scope (read once), the applicant, or the system."""
+
+    user: User | None
+    role: str
+    window_ids: frozenset[int] = frozenset()
+    department_id: int | None = None
+
+    @classmethod
+    def staff(cls, user: User) -> Actor:
+        """A staff user; a clerk's windows are read once here, not on every check."""
+        windows = frozenset(w.id for w in user.windows) if user.role == Role.CLERK else frozenset()
+        return cls(user, str(user.role), windows, user.department_id)
+
+    @property
+    def user_id(self) -> int | None:
+        return self.user.id if self.user is not None else None
+
+
+SYSTEM = Actor(None, "system")
+APPLICANT = Actor(None, "applicant")
+
+CONFLICT_MESSAGE = "Somebody else changed this case first. Reload it and try again; nothing was changed."
+
+
+def action_time(when: datetime | None = None) -> datetime:
+    """The moment of an action in the centre's time zone, so ``.date()`` is the local working day."""
+    if when is None:
+        return local_now()
+    if when.tzinfo is None:
+        raise ValueError(f"naive datetime {when!r}: pass an aware datetime")
+    return when.astimezone(local_now().tzinfo)
+
+
+def flush() -> None:
+    """Flush the session; a lost update (another transaction changed the row first) becomes :class:`Conflict`.
+
+    The rows carry ``lock_version`` (``version_id_col``): an UPDATE that matches no row means somebody else
+    committed a change since this transaction read the case or step.
+    """
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        raise Conflict(_(CONFLICT_MESSAGE)) from exc
+
+
+def lock_case(case_id: int) -> Case:
+    """Load a case for an action with its steps, pauses and extensions (the guards and the deadline ledger read
+    them), its row locked on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises the writers)."""
+    return _locked(Case.id == case_id, _("No such case."))
+
+
+def lock_case_of_step(step_id: int) -> Case:
+    """:func:`lock_case` for the case a department's step belongs to."""
+    return _locked(Case.id == sa.select(CaseStep.case_id).where(CaseStep.id == step_id).scalar_subquery(),
+                   _("No such review step."))
+
+
+def _locked(condition: sa.ColumnElement[bool], missing: str) -> Case:
+    """On PostgreSQL the row lock comes first, in a statement of its own: a statement that waited for the lock
+    still reads the other tables as they were when it began, so the steps are read after it, fresh (two
+    departments deciding at once both see both decisions). Then one statement loads the case with all three."""
+    if db.engine.dialect.name == "postgresql":
+        case_id = db.session.scalar(sa.select(Case.id).where(condition).with_for_update())
+        if case_id is None:
+            raise NotFound(missing)
+        condition = Case.id == case_id
+    query = (
+        sa.select(Case)
+        .where(condition)
+        .options(joinedload(Case.steps), joinedload(Case.pauses), joinedload(Case.extensions))
+        .execution_options(populate_existing=True)
+    )
+    case = db.session.execute(query).unique().scalar_one_or_none()
+    if case is None:
+        raise NotFound(missing)
+    return case
+
+
+def check_scope(case: Case, actor: Actor) -> None:
+    """Clerks act for their own windows, reviewers and heads for their own department (the case's lead)."""
+    if actor.user is not None and not may_act(case, actor.role, actor.window_ids, actor.department_id):
+        if actor.role == Role.CLERK:
+            raise Forbidden(_("This case was received at a window you do not serve."))
+        raise Forbidden(_("This case belongs to another department."))
+
+
+def check_version(expected_version: int | None, current: int) -> None:
+    """``expected_version`` is the ``lock_version`` the actor's form was rendered with: a mismatch means
+    somebody else acted first, and nothing changes."""
+    if expected_version is not None and expected_version != current:
+        raise Conflict(_(CONFLICT_MESSAGE))
+
+
+# -- errors in the user's words ------------------------------------------------------------------------------
+
+_GUARD_REASONS = {
+    "no_open_pause": "a special procedure is still running",
+    "has_open_pause": "no special procedure is running",
+    "no_pending_extension": "an extension request is already pending",
+    "has_pending_extension": "there is no pending extension request",
+    "no_gaps_outstanding": "materials accepted with gaps are still outstanding",
+    "has_gaps_outstanding": "no materials are outstanding",
+    "parallel_steps_complete": "not every department has decided yet",
+}
+
+
+def _translate(exc: WorkflowError, case: Case, trigger: str) -> ServiceError:
+    action = workflow_label(case, trigger)
+    state = workflow_label(case, case.state)
+    if isinstance(exc, TriggerNotPermitted):
+        return Forbidden(_("Your role may not perform “%(action)s” on this case.", action=action))
+    if isinstance(exc, MissingContext):
+        missing = exc.missing[0] if exc.missing else None
+        return ServiceError(_("“%(action)s” needs: %(fields)s.", action=action, fields=", ".join(exc.missing)),
+                            field=missing)
+    if isinstance(exc, GuardFailed):
+        reason = _GUARD_REASONS.get(exc.guard)
+        return ActionNotAllowed(_("“%(action)s” is not possible now: %(reason)s.", action=action,
+                                  reason=_(reason) if reason else exc.guard))
+    if isinstance(exc, InvalidTransition):
+        allowed = [workflow_label(case, t) for t in exc.allowed]
+        return ActionNotAllowed(
+            _("“%(action)s” is not possible while the case is “%(state)s”. Possible now: %(allowed)s.",
+              action=action, state=state, allowed="、".join(allowed) or _("nothing")),
+            allowed=exc.allowed,
+        )
+    return ActionNotAllowed(str(exc))
+
+
+def not_possible_now(case: Case, trigger: str) -> ServiceError:
+    """The usual "not possible while the case is ..." error for ``trigger`` in ``case``'s state."""
+    definition = definition_of(case)
+    return _translate(InvalidTransition(definition.key, definition.version, case.state, trigger,
+                                        definition.triggers_from(case.state)), case, trigger)
+
+
+def ensure_state_allows(case: Case, trigger: str) -> None:
+    """For verbs that check rules of their own (deadlines, join rules) before firing: the state comes first."""
+    if trigger not in definition_of(case).triggers_from(case.state):
+        raise not_possible_now(case, trigger)
+
+
+def actions_for(case: Case, user: User) -> list[str]:
+    """Triggers ``user`` may fire on ``case`` now (role, scope and guards checked), for the action buttons."""
+    actor = Actor.staff(user)
+    if not may_act(case, actor.role, actor.window_ids, actor.department_id):
+        return []
+    return available_triggers(case, actor.role)
+
+
+# -- the one place a transition happens ----------------------------------------------------------------------
+
+
+def perform(
+    case: Case,
+    trigger: str,
+    actor: Actor,
+    *,
+    when: datetime | None = None,
+    comment: str = "",
+    context: Mapping[str, Any] | None = None,
+    data: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+    step_id: int | None = None,
+    clock_day: date | None = None,
+    pause: CasePause | None = None,
+) -> Fired:
+    """Fire ``trigger`` on ``case`` as ``actor``, apply the transition's declared effects and append the event.
+
+    ``clock_day`` is the day a ``start`` of the clock counts from (default: today; a deemed acceptance counts
+    from receipt); ``pause`` is the special procedure a ``pause`` opens. Does not flush: the verb sets its own
+    columns first, then flushes once.
+    """
+    check_version(expected_version, case.lock_version)
+    check_scope(case, actor)
+    with db.session.no_autoflush:  # the verb flushes once, where a lost update becomes a Conflict
+        try:
+            fired = fire_workflow(case, trigger, actor.role, dict(context or {}))
+        except WorkflowError as exc:
+            raise _translate(exc, case, trigger) from exc
+        now = action_time(when)
+        comment = comment.strip()
+        _apply_effects(case, fired, actor, now.date(), comment=comment, clock_day=clock_day, pause=pause)
+    db.session.add(CaseEvent(
+        case=case, step_id=step_id, at=now, actor_id=actor.user_id, actor_role=actor.role, trigger=trigger,
+        from_state=fired.source, to_state=fired.dest, comment=comment, data=_jsonable(data or {}),
+    ))
+    # Every action writes the case row (internal transitions too), so its lock_version is checked and bumped:
+    # a concurrent action on the same case fails at the flush with Conflict instead of being lost.
+    case.updated_at = utcnow()
+    return fired
+
+
+def _apply_effects(case: Case, fired: Fired, actor: Actor, today: date, *, comment: str, clock_day: date | None,
+                   pause: CasePause | None) -> None:
+    """What the transition declares (see :class:`workflows.definitions.base.TransitionSpec`)."""
+    spec: TransitionSpec = fired.spec
+    definition = fired.definition
+    case.in_progress = fired.dest not in definition.final_states
+    clock_moved = _apply_clock(case, spec, actor, today, clock_day=clock_day, pause=pause)
+    if spec.decides:
+        case.decided_on = today
+        if spec.outcome:
+            case.outcome, case.outcome_reason = spec.outcome, comment
+    elif spec.outcome:  # an exit: a decision already made stays the outcome, nothing is delivered any more
+        if case.decided_on is None:
+            case.outcome, case.outcome_reason = spec.outcome, comment
+        elif case.delivered_on is None:
+            case.due_delivery = None
+    if spec.outcome:
+        settle_open_requests(case, actor, today)
+    if spec.reopens:
+        case.decided_on = None
+    if spec.delivers:
+        case.delivered_on = today
+    if spec.owes_delivery:
+        case.due_delivery = delivery_due(today, work_calendar())
+    if not case.in_progress:
+        case.closed_on = today
+    if clock_moved:
+        refresh_due_dates(case, today=today)
+
+
+def _apply_clock(case: Case, spec: TransitionSpec, actor: Actor, today: date, *, clock_day: date | None,
+                 pause: CasePause | None) -> bool:
+    """The transition's clock effect; True when the due dates must be recomputed."""
+    effect = spec.clock
+    if effect == "start":
+        case.clock_start_on = clock_day or today
+        if spec.accepts:
+            case.accepted_on = case.clock_start_on
+        if spec.limit_days is not None:
+            case.promised_limit_days = case.statutory_limit_days = spec.limit_days
+        return True
+    if effect == "pause":
+        if pause is None:
+            raise ValueError(f"{spec.trigger} opens a special procedure: pass it")
+        pause.case = case
+        db.session.add(pause)
+        return True
+    if effect == "extend":
+        for extension in case.extensions:
+            if extension.status == ExtensionStatus.PENDING:
+                extension.status = ExtensionStatus.APPROVED
+                extension.decided_by_id, extension.decided_on = actor.user_id, today
+        return True
+    if effect in ("resume", "stop"):
+        close_open_pause(case, today)
+    if effect == "stop" and not spec.decides and not spec.outcome:  # the count stops and restarts later
+        case.clock_start_on = None
+        return True
+    return effect == "resume"
+
+
+def close_open_pause(case: Case, day: date) -> None:
+    """The running special procedure (if any) ends on ``day``."""
+    for pause in case.pauses:
+        if pause.ended_on is None:
+            pause.ended_on = max(day, pause.started_on)
+
+
+def settle_open_requests(case: Case, actor: Actor, today: date) -> None:
+    """The case left review: departments' undecided shares are cancelled and a pending extension lapses."""
+    for step in case.steps:
+        if step.status in (StepStatus.PENDING, StepStatus.RETURNED):
+            step.status = StepStatus.CANCELLED
+    for extension in case.extensions:
+        if extension.status == ExtensionStatus.PENDING:
+            extension.status = ExtensionStatus.REJECTED
+            extension.decided_on = today
+            extension.decided_by_id = actor.user_id
+
+
+def _jsonable(data: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in data.items()}
