@@ -22,6 +22,9 @@ _BLANK_LOOKING = frozenset("\u034f\u115f\u1160\u3164\uffa0\u2800")
 # The Unicode line and paragraph separators: line breaks that browsers, CSV readers and JavaScript disagree on.
 _SEPARATORS = {"\u2028": "\n", "\u2029": "\n"}
 _LINE_BREAKS = re.compile(r"[\n\r\t]+")
+# The longest free text a person writes on a case (reasons, opinions, notes, comments): the case forms and the
+# case services take no more.
+CASE_TEXT_MAX = 2000
 
 
 def clean_text(value: str | None, *, single_line: bool = False) -> str | None:

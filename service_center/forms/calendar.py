@@ -7,6 +7,8 @@ from wtforms import DateField, IntegerField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from ..models import CalendarDay
+from ..text import max_length
 from . import Form
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years the calendar pages show
@@ -23,7 +25,7 @@ class CalendarDayForm(Form):
         default="off",
         validators=[DataRequired()],
     )
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=100)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=max_length(CalendarDay.note))])
 
     def validate_day(self, field: DateField) -> None:
         """The calendar pages show the years 2000-2100 (as PublishYearForm): a day outside could not be seen."""

@@ -21,7 +21,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from ..case_labels import APPLICANT_KIND_LABELS, PROCEDURE_LABELS
-from ..models import ApplicantKind, ProcedureType
+from ..models import ApplicantKind, Case, ProcedureType
+from ..text import CASE_TEXT_MAX, max_length
 from . import Form
 
 
@@ -45,15 +46,18 @@ class ReceiveForm(Form):
         choices=[SelectChoice(k.value, APPLICANT_KIND_LABELS[k]) for k in ApplicantKind],
         default=ApplicantKind.PERSON.value,
     )
-    applicant_name = StringField(_l("Applicant name"), validators=[DataRequired(), Length(max=100)])
+    applicant_name = StringField(_l("Applicant name"),
+                                 validators=[DataRequired(), Length(max=max_length(Case.applicant_name))])
     applicant_id_number = StringField(
         _l("ID number / unified social credit code"),
-        validators=[Optional(), Length(max=40), Regexp(r"^[0-9A-Za-z-]+$", message=_l("Letters and digits only."))],
+        validators=[Optional(), Length(max=max_length(Case.applicant_id_number)),
+                    Regexp(r"^[0-9A-Za-z-]+$", message=_l("Letters and digits only."))],
     )
     applicant_phone = StringField(
-        _l("Phone"), validators=[Optional(), Length(max=30), Regexp(r"^[0-9+() -]+$", message=_l("Digits only."))]
+        _l("Phone"), validators=[Optional(), Length(max=max_length(Case.applicant_phone)),
+                                 Regexp(r"^[0-9+() -]+$", message=_l("Digits only."))]
     )
-    title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=300)])
+    title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=max_length(Case.title))])
 
 
 # -- actions on a case --------------------------------------------------------------------------------------------
@@ -63,7 +67,7 @@ class ActionForm(Form):
     """An action with an optional comment."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=CASE_TEXT_MAX)])
 
 
 class ReasonForm(Form):
@@ -71,21 +75,22 @@ class ReasonForm(Form):
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     reason = TextAreaField(_l("Reasons"), validators=[DataRequired(message=_l("Give the reasons.")),
-                                                      Length(max=2000)])
+                                                      Length(max=CASE_TEXT_MAX)])
 
 
 class OptionalReasonForm(Form):
     """An action whose reason may be left out (withdrawal at the applicant's request)."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    reason = TextAreaField(_l("Reasons (optional)"), validators=[Optional(), Length(max=2000)])
+    reason = TextAreaField(_l("Reasons (optional)"), validators=[Optional(), Length(max=CASE_TEXT_MAX)])
 
 
 class NoteForm(Form):
     """An action that records a required note (opinion, answer, call-back note, rectification measures)."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    note = TextAreaField(_l("Note"), validators=[DataRequired(message=_l("Write the note.")), Length(max=2000)])
+    note = TextAreaField(_l("Note"), validators=[DataRequired(message=_l("Write the note.")),
+                                                 Length(max=CASE_TEXT_MAX)])
 
 
 class AcceptForm(ActionForm):
@@ -100,7 +105,7 @@ class SupplementForm(ActionForm):
 
     missing_materials = MultiCheckboxField(_l("Missing or defective materials"), validators=[Optional()])
     other_materials = TextAreaField(_l("Other missing materials (one per line)"),
-                                    validators=[Optional(), Length(max=2000)])
+                                    validators=[Optional(), Length(max=CASE_TEXT_MAX)])
 
 
 class GapsForm(AcceptForm):
@@ -121,7 +126,7 @@ class ProcedureForm(Form):
     expected_days = IntegerField(_l("Expected working days"), default=0,
                                  validators=[InputRequired(), NumberRange(min=0, max=365)])
     reason = TextAreaField(_l("Reasons"), validators=[DataRequired(message=_l("Give the reasons.")),
-                                                      Length(max=2000)])
+                                                      Length(max=CASE_TEXT_MAX)])
     approver_id = SelectField(_l("Approved by"), coerce=int, validators=[InputRequired()])
     applicant_notified = BooleanField(_l("The applicant has been told in writing"), default=True)
 
@@ -132,7 +137,7 @@ class ExtensionForm(Form):
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     days = IntegerField(_l("Working days"), validators=[InputRequired(), NumberRange(min=1, max=60)])
     reason = TextAreaField(_l("Reasons"), validators=[DataRequired(message=_l("Give the reasons.")),
-                                                      Length(max=2000)])
+                                                      Length(max=CASE_TEXT_MAX)])
 
 
 class AnswerTypeForm(ActionForm):
@@ -157,7 +162,7 @@ class StepDecisionForm(Form):
         SelectChoice("return", _l("Return for supplement")),
     ])
     opinion = TextAreaField(_l("Opinion"), validators=[DataRequired(message=_l("Write the department's opinion.")),
-                                                       Length(max=2000)])
+                                                       Length(max=CASE_TEXT_MAX)])
 
 
 # -- public tracking ----------------------------------------------------------------------------------------------
@@ -166,5 +171,5 @@ class StepDecisionForm(Form):
 class TrackForm(Form):
     """Case number + query code, as printed on the receipt."""
 
-    number = StringField(_l("Case number"), validators=[DataRequired(), Length(max=40)])
-    query_code = StringField(_l("Query code"), validators=[DataRequired(), Length(max=16)])
+    number = StringField(_l("Case number"), validators=[DataRequired(), Length(max=max_length(Case.number))])
+    query_code = StringField(_l("Query code"), validators=[DataRequired(), Length(max=max_length(Case.query_code))])

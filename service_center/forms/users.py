@@ -8,14 +8,17 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from ..labels import ROLE_LABELS
+from ..models import User
 from ..services.accounts import MIN_PASSWORD_LENGTH
+from ..text import max_length
 from . import Form
 
 ROLE_CHOICES = [SelectChoice(role.value, text) for role, text in ROLE_LABELS.items()]
 
 
 class _AssignmentFields(Form):
-    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=50)])
+    display_name = StringField(_l("Display name"),
+                               validators=[DataRequired(), Length(max=max_length(User.display_name))])
     role = SelectField(_l("Role"), choices=ROLE_CHOICES, validators=[DataRequired()])
     department_id = SelectField(
         _l("Department"),
@@ -53,7 +56,7 @@ class UserCreateForm(_AssignmentFields):
         _l("Username"),
         validators=[
             DataRequired(),
-            Length(max=50),
+            Length(max=max_length(User.username)),
             Regexp(r"^[A-Za-z0-9._-]+$", message=_l("Letters, digits, '.', '-' and '_' only.")),
         ],
     )
