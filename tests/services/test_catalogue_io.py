@@ -245,3 +245,53 @@ def test_xlsx_export_has_one_row_per_published_item(app, hall, make_item):
 def test_template_has_headers_only(app):
     text = export_csv(empty=True).decode("utf-8-sig")
     assert text.strip() == ",".join(COLUMNS)
+
+
+# -- free text: the import cleans and limits text as the item form does (issue #7) ---------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_imported_names_and_texts_are_cleaned_like_typed_ones(app, hall, fmt):
+    rows = _rows(2)
+    rows[0].update(code="\ufeffSX-0001", name="\u202e事项\u200b一\u2066", fees="\u200b不收费\u2028（免费）",
+                   materials="*\u200b申请书\u202e;\u2060;身份证复印件", department_code="S\u200bJ")
+    if fmt == "csv":  # spreadsheets cannot hold control characters; a CSV can
+        rows[1].update(name="事项\x07二\x1b", conditions="\x01条件\x7f")
+    content = _csv(rows) if fmt == "csv" else _xlsx(rows)
+    result = import_catalogue(f"catalogue.{fmt}", content)
+    db.session.commit()
+    assert result.created == ["SX-0001", "SX-0002"]
+    first = db.session.scalar(sa.select(Item).where(Item.code == "SX-0001"))
+    assert (first.name, first.fees, first.department.code) == ("事项一", "不收费\n（免费）", "SJ")
+    assert [(m.name, m.is_key) for m in first.materials] == [("申请书", True), ("身份证复印件", False)]
+    if fmt == "csv":
+        second = db.session.scalar(sa.select(Item).where(Item.code == "SX-0002"))
+        assert (second.name, second.conditions) == ("事项二", "条件")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_imported_name_of_invisible_characters_is_a_row_error(app, hall, fmt):
+    rows = _rows(3)
+    rows[1]["name"] = "\u202e\u200b\ufeff"  # row 3
+    with pytest.raises(ImportRejected) as rejected:
+        import_catalogue(f"catalogue.{fmt}", _csv(rows) if fmt == "csv" else _xlsx(rows))
+    assert [(e.row, e.column) for e in rejected.value.errors] == [(3, "name")]
+    assert _count() == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_over_long_imported_fields_are_row_errors_with_the_forms_limits(app, hall, fmt):
+    from service_center.services.catalogue import MATERIAL_NAME_MAX, TEXT_LIMITS
+
+    rows = _rows(6)
+    rows[0]["name"] = "名" * (TEXT_LIMITS["name"] + 1)  # row 2
+    rows[1]["fees"] = "费" * (TEXT_LIMITS["fees"] + 1)  # row 3
+    rows[2]["legal_basis"] = "法" * (TEXT_LIMITS["legal_basis"] + 1)  # row 4
+    rows[3]["conditions"] = "条" * (TEXT_LIMITS["conditions"] + 1)  # row 5
+    rows[4]["materials"] = "*申请书;" + "材" * (MATERIAL_NAME_MAX + 1)  # row 6
+    rows[5]["name"] = "名" * TEXT_LIMITS["name"] + "\u200b"  # row 7: at the limit once cleaned
+    with pytest.raises(ImportRejected) as rejected:
+        import_catalogue(f"catalogue.{fmt}", _csv(rows) if fmt == "csv" else _xlsx(rows))
+    assert [(e.row, e.column) for e in rejected.value.errors] == [
+        (2, "name"), (3, "fees"), (4, "legal_basis"), (5, "conditions"), (6, "materials")]
+    assert _count() == 0

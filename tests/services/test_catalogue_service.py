@@ -230,3 +230,21 @@ def test_parallel_review_limit_is_checked_and_kept_for_joint_items_only(app, mak
     assert item.step_limit_days == promised - 1
     assert ItemData.of(item).step_limit_days == promised - 1
     assert create_item("PR-2", _data(lead, step_limit_days=promised - 1)).step_limit_days is None  # not joint
+
+
+def test_the_service_cleans_text_and_enforces_the_limits_whoever_calls_it(app, make_department):
+    from service_center.services.catalogue import TEXT_LIMITS
+
+    department = make_department()
+    item = create_item(" \u200bXK-002 ", _data(department, name="\u202e食品\n经营许可\x07", fees="\ufeff不收费 ",
+                                               materials=(MaterialSpec("\u200b申请书\u202e", True),
+                                                          MaterialSpec("\u2060"))))
+    assert (item.code, item.name, item.fees) == ("XK-002", "食品 经营许可", "不收费")
+    assert [(m.name, m.is_key) for m in item.materials] == [("申请书", True)]
+    for field, limit in TEXT_LIMITS.items():
+        with pytest.raises(ServiceError) as error:
+            create_item("XK-003", _data(department, **{field: "字" * (limit + 1)}))
+        assert error.value.field == field
+    with pytest.raises(ServiceError) as error:
+        create_item("XK-003", _data(department, name="\u200b\u202e"))
+    assert error.value.field == "name"
