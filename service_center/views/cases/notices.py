@@ -12,11 +12,12 @@ from flask import abort, current_app, render_template
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
 
+from workflows.definitions.base import NOTICE_KINDS
+from workflows.engine import definition_of
+
 from ...auth import STAFF_ROLES, roles_required
 from ...models import Case, CaseExtension, CasePause, ExtensionStatus
 from . import bp
-
-LICENSING_WORKFLOWS = frozenset({"instant", "committed", "joint", "forwarded"})
 
 NOTICE_TITLES = {
     "supplement": _l("Supplement notice"),
@@ -73,24 +74,19 @@ def _approved_extension(case: Case) -> CaseExtension | None:
 
 
 def available_notices(case: Case) -> list[str]:
-    """The notices this case has, in the order they are issued."""
-    licensing = case.workflow_key in LICENSING_WORKFLOWS
-    kinds = []
-    if case.supplement_notice_on is not None:
-        kinds.append("supplement")
-    if case.outcome == "refused":
-        kinds.append("refusal")
-    if licensing and case.accepted_on is not None:
-        kinds.append("acceptance")
-    if licensing and gap_materials(case):
-        kinds.append("gaps")
-    if licensing and case.pauses:  # Art. 45 procedures; a disclosure consultation is not notified this way
-        kinds.append("special_procedure")
-    if _approved_extension(case) is not None:
-        kinds.append("extension")
-    if licensing and case.workflow_key != "instant" and case.decided_on is not None:
-        kinds.append("decision")
-    return kinds
+    """The notices this case has, in the order they are issued: those its definition says the applicant is
+    owed, once the case has reached them."""
+    owed = definition_of(case).notices
+    reached = {
+        "supplement": case.supplement_notice_on is not None,
+        "refusal": case.outcome == "refused",
+        "acceptance": case.accepted_on is not None,
+        "gaps": bool(gap_materials(case)),
+        "special_procedure": bool(case.pauses),
+        "extension": _approved_extension(case) is not None,
+        "decision": case.decided_on is not None,
+    }
+    return [kind for kind in NOTICE_KINDS if kind in owed and reached[kind]]
 
 
 @bp.route("/cases/<int:case_id>/notices/<kind>")
