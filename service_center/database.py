@@ -9,6 +9,7 @@ from contextvars import ContextVar
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, scoped_session
 
 # A pooled connection used less than this long ago is handed out without a ping (see ping_idle_connections).
 IDLE_PING_SECONDS = 1.0
@@ -85,3 +86,17 @@ def ping_idle_connections(engine: Engine, idle_seconds: float = IDLE_PING_SECOND
             engine.dialect.do_ping(dbapi_connection)
         except Exception as error:  # any failure: let the pool replace it (it retries the checkout)
             raise exc.DisconnectionError(str(error)) from error
+
+
+def read_without_transaction(session: Session | scoped_session) -> None:
+    """On PostgreSQL, run the rest of this request's statements in autocommit: no BEGIN and no ROLLBACK round trip.
+
+    For views that only read (the public guide and tracking pages). Under PostgreSQL's default READ COMMITTED
+    every statement takes its own snapshot either way, so the reads see the same data. Does nothing on SQLite or
+    once the session holds a connection. The connection's isolation level is restored when it returns to the pool.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

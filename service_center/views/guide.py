@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from workflows import get_definition
 from workflows.diagrams import main_path, mermaid, side_exits
 
+from ..database import read_without_transaction
 from ..extensions import db
 from ..labels import CASE_TYPE_LABELS, label
 from ..models import CaseType, Department, Item, ItemStatus
@@ -20,11 +21,15 @@ bp = Blueprint("guide", __name__, url_prefix="/guide")
 @bp.route("/")
 def catalogue():  # type: ignore[no-untyped-def]
     """Published items, searchable by name or code and filterable by department and case type."""
+    read_without_transaction(db.session)
+    # Every department in one query: the dropdown takes the active ones, and the items' departments are then
+    # found in the session (no second query for them).
+    all_departments = db.session.scalars(sa.select(Department).order_by(Department.code)).all()
+    departments = [d for d in all_departments if d.active]
     q = search_term()
     query = (
         sa.select(Item)
         .where(Item.status == ItemStatus.PUBLISHED)
-        .options(selectinload(Item.department))
         .order_by(Item.department_id, Item.code)
     )
     if q:
@@ -35,7 +40,6 @@ def catalogue():  # type: ignore[no-untyped-def]
     case_type = request.args.get("type", "")
     if case_type in CaseType._value2member_map_:
         query = query.where(Item.case_type == case_type)
-    departments = db.session.scalars(sa.select(Department).where(Department.active).order_by(Department.code)).all()
     case_types = list(CaseType)
     return render_template("guide/catalogue.html", page=paginate(query), q=q, departments=departments,
                            department_id=department_id, case_type=case_type, case_types=case_types,
@@ -45,6 +49,7 @@ def catalogue():  # type: ignore[no-untyped-def]
 @bp.route("/<code>")
 def item_guide(code: str):  # type: ignore[no-untyped-def]
     """The guide of the item's published version: conditions, materials, limits, fees, windows, flow chart."""
+    read_without_transaction(db.session)
     item = db.session.scalar(
         sa.select(Item)
         .where(Item.code == code, Item.status == ItemStatus.PUBLISHED)
