@@ -12,12 +12,14 @@ import hmac
 
 import sqlalchemy as sa
 from flask import render_template
+from sqlalchemy.orm import joinedload, selectinload
 
+from ...database import read_without_transaction
 from ...extensions import db
 from ...forms.cases import TrackForm
-from ...labels import workflow_label
 from ...masking import mask_id_number, mask_name, mask_phone
 from ...models import Case
+from ...services.cases import workflow_label
 from . import bp
 
 # Internal transitions the applicant is told about (in writing); other internal events and the departments'
@@ -30,7 +32,9 @@ PUBLIC_INTERNAL_TRIGGERS = frozenset({
 
 def find_tracked_case(number: str, query_code: str) -> Case | None:
     """The case with this number whose query code matches (compared in constant time), else None."""
-    case = db.session.scalar(sa.select(Case).where(Case.number == number.strip().upper()))
+    # The item (shown by name) in the same query, the events (the timeline) in one more.
+    case = db.session.scalar(sa.select(Case).where(Case.number == number.strip().upper())
+                             .options(joinedload(Case.item), selectinload(Case.events)))
     code = query_code.strip().upper()
     # Compare even when the number is unknown, so both misses take the same time.
     expected = case.query_code if case is not None else "-" * len(code)
@@ -59,6 +63,7 @@ def public_timeline(case: Case) -> list[dict[str, object]]:
 def track():  # type: ignore[no-untyped-def]
     form = TrackForm()
     if form.validate_on_submit():
+        read_without_transaction(db.session)
         case = find_tracked_case(form.number.data or "", form.query_code.data or "")
         if case is not None:
             return render_template(
