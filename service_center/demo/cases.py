@@ -289,7 +289,7 @@ def _review(case: Case, item: Item, accepted_on: date, rng: random.Random, staff
         # Now and then one department overruns its own limit (a step overdue while the case is in parallel review).
         planned = []
         for step in case.steps:
-            factor = rng.uniform(1.1, 1.6) if rng.random() < 0.08 else share * rng.uniform(0.4, 0.95)
+            factor = rng.uniform(1.2, 2.0) if rng.random() < 0.12 else share * rng.uniform(0.4, 0.95)
             step_day = timeline.after(review_from, max(1, round(promised * factor)))
             decided_on = max(decided_on, step_day)  # the lead department decides once all have answered
             reject = rng.random() < 0.04
