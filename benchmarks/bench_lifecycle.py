@@ -128,8 +128,9 @@ def working_days(start: date, count: int) -> list[date]:
 
 def run_services(app, hall: Hall, n: int) -> tuple[float, Counter]:  # type: ignore[no-untyped-def]
     """N lifecycles through the services, one commit per action; returns seconds and statement counts."""
+    from service_center.auth import staff_user
     from service_center.extensions import db
-    from service_center.models import Case, Item, User, Window
+    from service_center.models import Case, Item, Window
     from service_center.services import core, decisions, reception, steps
     from service_center.services.core import Actor
     from service_center.services.intake import Applicant
@@ -153,12 +154,12 @@ def run_services(app, hall: Hall, n: int) -> tuple[float, Counter]:  # type: ign
             return datetime(_day.year, _day.month, _day.day, hour, tzinfo=TZ)
 
         def staff(user_id: int) -> Actor:
-            return Actor.staff(db.session.get(User, user_id))
+            return Actor.staff(staff_user(user_id))  # as a request loads its user
 
         clerk_id = hall.clerk_of_window[window_id]
         case = reception.receive_application(item=db.session.get(Item, item_id), window=db.session.get(Window,
                                                                                                        window_id),
-                                         clerk=db.session.get(User, clerk_id), applicant=Applicant(f"申请人{k}"),
+                                         clerk=staff_user(clerk_id), applicant=Applicant(f"申请人{k}"),
                                          when=when(9))
         case_id = case.id
         db.session.commit()

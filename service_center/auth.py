@@ -14,6 +14,7 @@ from typing import TypeVar
 from flask import Flask, abort
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from .extensions import db, login_manager
 from .models import Role, User
@@ -37,10 +38,15 @@ def load_user(user_id: str) -> User | None:
     raw_id, _, token = user_id.partition(":")
     if not raw_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(raw_id))
+    user = staff_user(int(raw_id))
     if user is None or not user.active or user.session_token != token:
         return None
     return user
+
+
+def staff_user(user_id: int) -> User | None:
+    """A staff user with the windows they serve, in one query (every scope check reads them)."""
+    return db.session.get(User, user_id, options=[joinedload(User.windows)])
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:

@@ -36,8 +36,7 @@ from ..models import (
     StepStatus,
     User,
 )
-from ..services import ServiceError
-from ..services import clock_stops, core, decisions, intake, reception
+from ..services import ServiceError, clock_stops, core, decisions, intake, reception
 from ..services.clock import local_now, seed_calendar_from_package, work_calendar
 from ..services.steps import record_step_decision
 

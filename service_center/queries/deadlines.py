@@ -31,7 +31,7 @@ def open_pause(started_by: sa.ColumnElement | None = None) -> sa.Exists:
     condition = sa.and_(CasePause.case_id == Case.id, CasePause.ended_on.is_(None))
     if started_by is not None:
         condition = sa.and_(condition, CasePause.started_on <= started_by)
-    return sa.exists().where(condition)
+    return sa.exists().where(condition).correlate_except(CasePause)  # the case of whatever query encloses it
 
 
 def deciding() -> sa.ColumnElement[bool]:
@@ -81,7 +81,7 @@ def step_due_within(today: date, last_day: date) -> sa.ColumnElement[bool]:
 
 def has_overdue_step(today: date) -> sa.Exists:
     """One of the case's departments overran its step."""
-    return sa.exists().where(step_overdue(today))
+    return sa.exists().where(step_overdue(today)).correlate_except(CaseStep, CasePause)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ def receive_complaint(*, window: Window, complainant: Applicant, content: str, a
     if about is not None and about.window_id != window.id:
         raise ServiceError(_("That case was not received at this window."), field="about")
     case = open_case("complaint", actor=actor, now=action_time(when), applicant=complainant, window=window,
-                     department=window.department, parent=about, number_kind="T", comment=content,
+                     department_id=window.department_id, parent=about, number_kind="T", comment=content,
                      title=_("Complaint about window %(number)s", number=window.number),
                      promised_limit_days=0, statutory_limit_days=0)
     flush()
@@ -73,7 +73,7 @@ def open_rectification(case: Case, *, actor: Actor, reason: str, when: datetime 
         raise ServiceError(_("The case has no responsible window."))
     applicant = Applicant(case.applicant_name, case.applicant_id_number, case.applicant_phone, case.applicant_kind)
     task = open_case("rectification", actor=actor, now=action_time(when), applicant=applicant, window=case.window,
-                     department=case.window.department, parent=case, number_kind="Z", comment=reason,
+                     department_id=case.window.department_id, parent=case, number_kind="Z", comment=reason,
                      title=_("Rectification for case %(number)s", number=case.number),
                      promised_limit_days=0, statutory_limit_days=0)
     flush()

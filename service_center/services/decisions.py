@@ -37,8 +37,8 @@ def decide(case: Case, actor: Actor, grant: bool, reason: str = "", *, when: dat
     trigger = "grant" if grant else "deny"
     reason = clean_text(reason)
     ensure_state_allows(case, trigger)
-    if grant and case.item is not None and case.item.join_rule == JoinRule.ALL_APPROVE and any(
-        s.status != StepStatus.APPROVED for s in case.steps
+    if grant and any(s.status != StepStatus.APPROVED for s in case.steps) and (
+        case.item is not None and case.item.join_rule == JoinRule.ALL_APPROVE
     ):
         raise ActionNotAllowed(_("Not every department approved its share and every department must approve: the "
                                  "case can only be denied."))

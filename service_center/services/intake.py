@@ -12,7 +12,7 @@ from workflows import get_definition
 from workflows.clock import deemed_acceptance_date
 
 from ..extensions import db
-from ..models import ApplicantKind, Case, CaseEvent, Department, Item, User, Window
+from ..models import ApplicantKind, Case, CaseEvent, Item, User, Window
 from ..text import clean_text
 from . import ServiceError
 from .clock import refresh_due_dates, work_calendar
@@ -31,7 +31,7 @@ class Applicant:
 
 
 def open_case(workflow_key: str, *, actor: Actor, now: datetime, applicant: Applicant, window: Window | None,
-              department: Department, title: str, promised_limit_days: int, statutory_limit_days: int,
+              department_id: int, title: str, promised_limit_days: int, statutory_limit_days: int,
               item: Item | None = None, parent: Case | None = None, first_contact: User | None = None,
               number_kind: str = "", comment: str = "", data: dict | None = None) -> Case:
     """Create a case on the latest version of ``workflow_key`` and append its ``receive`` event.
@@ -56,7 +56,7 @@ def open_case(workflow_key: str, *, actor: Actor, now: datetime, applicant: Appl
         item=item,
         case_type=item.case_type if item is not None else None,
         window=window,
-        department=department,
+        department_id=department_id,
         parent=parent,
         first_contact=first_contact,
         title=clean_text(title) or (item.name if item is not None else ""),

@@ -54,7 +54,7 @@ def receive_application(*, item: Item, window: Window, clerk: User, applicant: A
         raise ServiceError(message, field="item")
     case = open_case(
         item.workflow_key, actor=actor, now=now, applicant=applicant, window=window,
-        department=item.lead_department if item.case_type == CaseType.JOINT else item.department,
+        department_id=item.lead_department_id if item.case_type == CaseType.JOINT else item.department_id,
         title=title, promised_limit_days=item.promised_limit_days, statutory_limit_days=item.statutory_limit_days,
         item=item, first_contact=clerk, data={"item_version": item.version},
     )

@@ -43,9 +43,10 @@ def fan_out(case: Case, *, departments: Sequence[int] | None = None, today: date
     chosen = list(departments) if departments else [d.id for d in item.participating_departments]
     if case.department_id not in chosen:
         chosen.insert(0, case.department_id)
-    found = set(db.session.scalars(sa.select(Department.id).where(Department.id.in_(chosen))))
-    if any(d not in found for d in chosen):
-        raise ServiceError(_("Unknown department."), field="departments")
+    if departments:  # chosen by hand: each must exist (the item's own list does)
+        found = set(db.session.scalars(sa.select(Department.id).where(Department.id.in_(chosen))))
+        if any(d not in found for d in chosen):
+            raise ServiceError(_("Unknown department."), field="departments")
     if len(set(chosen)) < 2:
         raise ServiceError(_("A joint case needs at least two departments."), field="departments")
     limit = item.step_limit_days or case.promised_limit_days
