@@ -476,6 +476,25 @@ class DueDates:
         return self.promised_provisional or self.statutory_provisional
 
 
+_new_object = object.__new__
+_SET_DUE_DATES = tuple(DueDates.__dict__[f].__set__ for f in DueDates.__dataclass_fields__)
+if len(_SET_DUE_DATES) != 5:  # pragma: no cover - keep _due_dates in step with the fields
+    raise AssertionError("DueDates fields changed: update _due_dates")
+
+
+def _due_dates(promised: date, statutory: date, promised_prov: bool, statutory_prov: bool, paused: bool) -> DueDates:
+    """DueDates(...) for the hot path: the frozen dataclass's generated __init__ costs more than the rest of
+    :func:`compute_due_dates`'s arithmetic; this sets the same slots directly (same type, equal, frozen)."""
+    dates = _new_object(DueDates)
+    set_promised, set_statutory, set_pp, set_sp, set_paused = _SET_DUE_DATES
+    set_promised(dates, promised)
+    set_statutory(dates, statutory)
+    set_pp(dates, promised_prov)
+    set_sp(dates, statutory_prov)
+    set_paused(dates, paused)
+    return dates
+
+
 class ExtensionNotAllowed(ValueError):
     """An extension request breaks the extension policy (too many, or too many days)."""
 
@@ -524,31 +543,43 @@ def _pause_ranges(start: int, pauses: Iterable[Pause], as_of: date | None) -> tu
     open pauses run through ``as_of``. Also whether a pause is open and started on or before ``as_of``."""
     first_counted = start + 1
     ranges: list[tuple[int, int]] = []
+    in_order = True
     paused = False
+    last_start = 0
+    stop = None  # as_of + 1, for open pauses
     for p in pauses:
         s = p.start.toordinal()
-        if p.end is None:
-            if as_of is None:
-                raise ValueError("an open pause needs as_of to be counted")
-            e = as_of.toordinal() + 1  # as_of itself is a stopped day
+        end = p.end
+        if end is None:
+            if stop is None:
+                if as_of is None:
+                    raise ValueError("an open pause needs as_of to be counted")
+                stop = as_of.toordinal() + 1  # as_of itself is a stopped day
+            e = stop
             if s < e:
                 paused = True
         else:
-            e = p.end.toordinal()
+            e = end.toordinal()
         if s < first_counted:
             s = first_counted
         if e > s:
+            if s < last_start:
+                in_order = False
+            last_start = s
             ranges.append((s, e))
     if len(ranges) < 2:
         return ranges, paused
-    ranges.sort()
+    if not in_order:
+        ranges.sort()
     merged = [ranges[0]]
+    last_s, last_e = ranges[0]
     for s, e in ranges:
-        last_s, last_e = merged[-1]
         if s <= last_e:
             if e > last_e:
+                last_e = e
                 merged[-1] = (last_s, e)
         else:
+            last_s, last_e = s, e
             merged.append((s, e))
     return merged, paused
 
@@ -608,12 +639,18 @@ def compute_due_dates(
     ranges, paused = _pause_ranges(o, pauses, as_of)
     p, s = calendar._due_pair(o, promised_days + extra, statutory_days + extra, ranges)
     promised, statutory = date.fromordinal(p), date.fromordinal(s)
-    year = start.year
-    promised_provisional = calendar._unpublished_between(year, promised.year)
-    statutory_provisional = (
-        promised_provisional if s == p else calendar._unpublished_between(year, statutory.year)
-    )
-    return DueDates(promised, statutory, promised_provisional, statutory_provisional, paused)
+    year, published = start.year, calendar._published
+    if year == promised.year:
+        promised_provisional = year not in published
+    else:
+        promised_provisional = calendar._unpublished_between(year, promised.year)
+    if s == p:
+        statutory_provisional = promised_provisional
+    elif year == statutory.year:
+        statutory_provisional = year not in published
+    else:
+        statutory_provisional = calendar._unpublished_between(year, statutory.year)
+    return _due_dates(promised, statutory, promised_provisional, statutory_provisional, paused)
 
 
 def working_days_used(start: date, pauses: Iterable[Pause], on: date, calendar: WorkCalendar) -> int:
