@@ -305,7 +305,7 @@ def apply_data(item: Item, data: ItemData, lookups: Lookups) -> None:
     item.acceptance_periods = [AcceptancePeriod(opens_on=a, closes_on=b) for a, b in data.acceptance_periods]
 
 
-def _flush_or_conflict() -> None:
+def flush_or_conflict() -> None:
     """Flush; a unique or check violation (a concurrent publish or revision) becomes a 409, never a 500."""
     try:
         db.session.flush()
@@ -332,7 +332,7 @@ def create_item(code: str, data: ItemData, *, publish: bool = False, lookups: Lo
         item.status = ItemStatus.PUBLISHED
         item.published_at = now or utcnow()
     db.session.add(item)
-    _flush_or_conflict()
+    flush_or_conflict()
     return item
 
 
@@ -344,7 +344,7 @@ def update_draft(item: Item, data: ItemData, *, lookups: Lookups | None = None) 
     lookups = lookups or Lookups.load()
     _validate(data, lookups)
     apply_data(item, data, lookups)
-    _flush_or_conflict()
+    flush_or_conflict()
     return item
 
 
@@ -360,24 +360,24 @@ def revise_item(item: Item, data: ItemData, *, lookups: Lookups | None = None, n
     data = data.normalized()
     lookups = lookups or Lookups.load()
     _validate(data, lookups)
-    revised = _supersede_and_copy([(item, data)], lookups, now or utcnow())
+    revised = supersede_and_copy([(item, data)], lookups, now or utcnow())
     return revised[0]
 
 
-def _supersede_and_copy(changes: list[tuple[Item, ItemData]], lookups: Lookups, now: datetime) -> list[Item]:
+def supersede_and_copy(changes: list[tuple[Item, ItemData]], lookups: Lookups, now: datetime) -> list[Item]:
     """Supersede each published item and add its next version. Two flushes: the one-published-per-code
     index must see the old rows superseded before the new rows are inserted."""
     for item, _data in changes:
         item.status = ItemStatus.SUPERSEDED
         item.superseded_at = now
-    _flush_or_conflict()
+    flush_or_conflict()
     new_items = []
     for item, data in changes:
         new = Item(code=item.code, version=item.version + 1, status=ItemStatus.PUBLISHED, published_at=now)
         apply_data(new, data, lookups)
         db.session.add(new)
         new_items.append(new)
-    _flush_or_conflict()
+    flush_or_conflict()
     return new_items
 
 

@@ -28,16 +28,16 @@ from .catalogue import (
     MAX_LIMIT_DAYS,
     ItemData,
     Lookups,
-    _flush_or_conflict,
-    _supersede_and_copy,
     apply_data,
     check_code,
     check_item_data,
     current_items_by_code,
+    flush_or_conflict,
     format_materials,
     format_periods,
     parse_materials,
     parse_periods,
+    supersede_and_copy,
 )
 
 COLUMNS = (
@@ -543,7 +543,7 @@ def import_catalogue(filename: str, content: bytes, *, now: datetime | None = No
         else:
             to_revise.append((item, data))
             result.revised.append(code)
-    _flush_or_conflict()
+    flush_or_conflict()
     if to_revise:
-        _supersede_and_copy(to_revise, lookups, now)
+        supersede_and_copy(to_revise, lookups, now)
     return result

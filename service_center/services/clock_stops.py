@@ -17,7 +17,8 @@ from ..models import Case, CaseExtension, CasePause, ExtensionStatus, ProcedureT
 from ..text import clean_text
 from . import ServiceError
 from .clock import due_dates_on
-from .core import ActionNotAllowed, Actor, action_time, flush, not_possible_now, perform
+from .core import Actor, action_time, flush, perform
+from .refusals import ActionNotAllowed, not_possible_now
 
 
 def procedure_types_for(case: Case) -> tuple[ProcedureType, ...]:

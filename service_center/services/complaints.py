@@ -17,8 +17,9 @@ from workflows.engine import definition_of
 from ..models import Case, Window
 from ..text import clean_text
 from . import ServiceError
-from .core import Actor, Forbidden, action_time, flush, perform
+from .core import Actor, action_time, flush, perform
 from .intake import Applicant, open_case
+from .refusals import Forbidden
 
 
 def receive_complaint(*, window: Window, complainant: Applicant, content: str, actor: Actor,

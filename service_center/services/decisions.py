@@ -16,7 +16,8 @@ from workflows.engine import definition_of
 
 from ..models import Case, JoinRule, StepStatus
 from ..text import clean_text
-from .core import ActionNotAllowed, Actor, ensure_state_allows, flush, perform
+from .core import Actor, flush, perform
+from .refusals import ActionNotAllowed, ensure_state_allows
 
 
 def forward(case: Case, actor: Actor, opinion: str, *, when: datetime | None = None,

@@ -20,8 +20,9 @@ from ..models import Case, CaseType, Item, Role, User, Window
 from ..text import clean_text
 from . import ServiceError
 from .clock import counted_due, work_calendar
-from .core import SYSTEM, ActionNotAllowed, Actor, Forbidden, action_time, ensure_state_allows, flush, perform
+from .core import SYSTEM, Actor, action_time, flush, perform
 from .intake import Applicant, open_case
+from .refusals import ActionNotAllowed, Forbidden, ensure_state_allows
 from .steps import fan_out
 
 

@@ -22,7 +22,8 @@ from ..queries.scope import may_decide_step
 from ..text import clean_text
 from . import Conflict, NotFound, ServiceError
 from .clock import step_due_on
-from .core import SYSTEM, Actor, Forbidden, action_time, check_version, flush, lock_case_of_step, perform
+from .core import SYSTEM, Actor, action_time, check_version, flush, lock_case_of_step, perform
+from .refusals import Forbidden
 
 STEP_DECISIONS = {
     "approve": StepStatus.APPROVED,

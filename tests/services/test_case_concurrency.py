@@ -18,8 +18,9 @@ from flask import Flask
 from service_center.extensions import db
 from service_center.models import Case, CaseCounter, CaseEvent, CaseStep, Item, Role, StepStatus, User, Window
 from service_center.services import Conflict, reception, steps
-from service_center.services.core import ActionNotAllowed, Actor
+from service_center.services.core import Actor
 from service_center.services.intake import Applicant
+from service_center.services.refusals import ActionNotAllowed
 from tests.services.conftest import at
 
 RECEIPTS = 100

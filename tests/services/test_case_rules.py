@@ -13,7 +13,7 @@ from service_center.models import Case, CaseEvent, ExtensionStatus, JoinRule, Ro
 from service_center.queries.deadlines import overdue_promised, overdue_statutory
 from service_center.services import ServiceError, clock_stops, complaints, core, decisions, reception, steps, sweeps
 from service_center.services.clock import read_clock, set_calendar_day
-from service_center.services.core import ActionNotAllowed
+from service_center.services.refusals import ActionNotAllowed
 from tests.services.conftest import at
 
 

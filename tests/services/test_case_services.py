@@ -32,8 +32,9 @@ from service_center.models import (
 from service_center.services import ServiceError, clock_stops, complaints, core, decisions, reception, steps, sweeps
 from service_center.services.catalogue import ItemData, revise_item
 from service_center.services.clock import publish_year, set_calendar_day
-from service_center.services.core import APPLICANT, ActionNotAllowed, Actor, Forbidden
+from service_center.services.core import APPLICANT, Actor
 from service_center.services.intake import Applicant
+from service_center.services.refusals import ActionNotAllowed, Forbidden
 from tests.conftest import login
 from tests.services.conftest import TZ, at
 from workflows.registry import get_definition, register, unregister

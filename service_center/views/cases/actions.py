@@ -18,7 +18,7 @@ from ...extensions import db
 from ...models import Case
 from ...queries.scope import can_see
 from ...services import NotFound, ServiceError
-from ...services.core import Forbidden
+from ...services.refusals import Forbidden
 from . import bp
 from .action_specs import build_form, form_inputs, spec_for
 from .detail import render_case, step_form
