@@ -33,6 +33,7 @@ from workflows.clock import (
     due_date,
     is_deemed_accepted,
     validate_extension,
+    working_days_left,
     working_days_remaining,
     working_days_used,
 )
@@ -361,6 +362,11 @@ def test_working_days_used_and_remaining(cal: WorkCalendar) -> None:
     assert working_days_remaining(MAR3, 10, pauses, date(2025, 3, 24), cal) == -3
     # An extension of 2 more days: due Fri 3/21, remaining on 3/14 = 5.
     assert working_days_remaining(MAR3, 10, pauses, date(2025, 3, 14), cal, extensions=[Extension(2)]) == 5
+    # From a due date already known: the same answers.
+    assert working_days_left(date(2025, 3, 19), date(2025, 3, 14), cal) == 3
+    assert working_days_left(date(2025, 3, 19), date(2025, 3, 19), cal) == 0
+    assert working_days_left(date(2025, 3, 19), date(2025, 3, 24), cal) == -3
+    assert working_days_left(date(2025, 3, 17), date(2025, 3, 15), cal) == 1  # on a Saturday: Mon 3/17 is left
 
 
 # -- extensions ----------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from workflows.clock import Pause, WorkCalendar, due_date
+from workflows.clock import Pause, WorkCalendar, compute_due_dates, due_date
 
 PKG = WorkCalendar.from_chinese_calendar()
 LOCAL = PKG.with_overrides({date(2025, 3, 5): False, date(2026, 7, 4): True, date(2027, 2, 12): False})
@@ -63,7 +63,8 @@ def test_due_date_with_random_pauses_matches_a_day_by_day_simulation() -> None:
     """Simulate the clock day by day: count working days that are not inside a counted pause."""
     rng = random.Random(45)
     cal = PKG
-    for start in _random_days(rng, date(2024, 1, 1), date(2026, 6, 30), 300):
+    # Through 2027 and 2028: years without a published schedule, with the public holidays fixed by law.
+    for start in _random_days(rng, date(2024, 1, 1), date(2028, 6, 30), 500):
         limit = rng.randrange(1, 40)
         s = start + timedelta(days=rng.randrange(0, 30))
         pause = Pause(s, s + timedelta(days=rng.randrange(0, 20)))
@@ -79,3 +80,20 @@ def test_due_date_with_random_pauses_matches_a_day_by_day_simulation() -> None:
                     counted += 1
             expected = d
         assert due_date(start, limit, cal, pauses=[pause]) == expected, (start, limit, pause)
+
+
+def test_provisional_marks_match_their_definition() -> None:
+    """Each date is provisional exactly when a year from the start's through its own is unpublished."""
+    rng = random.Random(7)
+    gap = WorkCalendar(published_years={2024, 2026, 2027})
+    for cal in (PKG, gap):
+        for start in _random_days(rng, date(2024, 6, 1), date(2027, 10, 31), 400):
+            promised, statutory = rng.randrange(0, 60), rng.randrange(0, 300)
+            due = compute_due_dates(start, promised, statutory, cal)
+
+            def touches(end: date, cal: WorkCalendar = cal, start: date = start) -> bool:
+                return any(y not in cal.published_years for y in range(start.year, end.year + 1))
+
+            assert due.promised_provisional is touches(due.promised), (start, promised)
+            assert due.statutory_provisional is touches(due.statutory), (start, statutory)
+            assert due.provisional is (due.promised_provisional or due.statutory_provisional)
