@@ -27,6 +27,19 @@ class ApplicantKind(enum.StrEnum):
     ORGANISATION = "organisation"  # 法人或其他组织
 
 
+class CaseOutcome(enum.StrEnum):
+    """How a case ended, or the decision made: every ``outcome`` a workflow transition declares."""
+
+    GRANTED = "granted"  # 准予
+    DENIED = "denied"  # 不予许可
+    ANSWERED = "answered"  # 答复 (disclosure requests, complaints)
+    REFUSED = "refused"  # 不予受理
+    WITHDRAWN = "withdrawn"  # 撤回
+    TERMINATED = "terminated"  # 终止
+    ABANDONED = "abandoned"  # 视为放弃申请
+    REJECTED = "rejected"  # a complaint not accepted
+
+
 class Case(Timestamps, db.Model):
     """One application (办件), from receipt to its end."""
 
@@ -34,6 +47,11 @@ class Case(Timestamps, db.Model):
     __table_args__ = (
         sa.CheckConstraint("promised_limit_days <= statutory_limit_days", name="promised_within_statutory"),
         sa.CheckConstraint("due_promised IS NULL OR due_promised <= due_statutory", name="due_dates_ordered"),
+        # Tied to the state through in_progress (false exactly in the workflow's final states):
+        sa.CheckConstraint("in_progress = (closed_on IS NULL)", name="closed_exactly_when_final"),
+        sa.CheckConstraint("NOT in_progress OR outcome IS NULL OR decided_on IS NOT NULL",
+                           name="open_outcome_is_a_decision"),
+        sa.CheckConstraint("delivered_on IS NULL OR decided_on IS NOT NULL", name="delivered_after_decision"),
         sa.Index("ix_cases_open_due_promised", "due_promised", postgresql_where=sa.text("in_progress"),
                  sqlite_where=sa.text("in_progress")),
         sa.Index("ix_cases_open_due_statutory", "due_statutory", postgresql_where=sa.text("in_progress"),
@@ -77,14 +95,15 @@ class Case(Timestamps, db.Model):
     decided_on: Mapped[date | None]
     delivered_on: Mapped[date | None]
     closed_on: Mapped[date | None]
-    outcome: Mapped[str | None] = mapped_column(sa.String(20))  # granted / denied / refused / withdrawn ...
+    outcome: Mapped[CaseOutcome | None] = mapped_column(enum_type(CaseOutcome, "case_outcome"))
     outcome_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     due_promised: Mapped[date | None]
     due_statutory: Mapped[date | None]
     due_delivery: Mapped[date | None]
     due_gaps: Mapped[date | None]  # 容缺: the missing non-key materials are due by then
-    due_provisional: Mapped[bool] = mapped_column(default=False)
+    due_provisional: Mapped[bool] = mapped_column(default=False)  # the promised date counts into an unpublished year
+    due_statutory_provisional: Mapped[bool] = mapped_column(default=False)  # the statutory date does
     outstanding_materials: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     lock_version: Mapped[int] = mapped_column(default=1)

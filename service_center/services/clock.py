@@ -179,10 +179,12 @@ def counted_due(clock_start: date, limit: int, calendar: WorkCalendar, *, pauses
 
 
 def _case_due(case_start: date, promised: int, statutory: int, pauses: list[Pause], extensions: list[Extension],
-              calendar: WorkCalendar, today: date) -> tuple[date, date, bool]:
+              calendar: WorkCalendar, today: date) -> tuple[date, date, bool, bool]:
+    """Promised and statutory due dates, and whether each is provisional (counted into an unpublished year)."""
     dates = compute_due_dates(anchor(case_start), promised, statutory, calendar, pauses=pauses,
                               extensions=extensions, as_of=today)
-    return max(dates.promised, case_start), max(dates.statutory, case_start), dates.provisional
+    return (max(dates.promised, case_start), max(dates.statutory, case_start), dates.promised_provisional,
+            dates.statutory_provisional)
 
 
 def _ledger(case: Case) -> tuple[list[Pause], list[Extension]]:
@@ -198,7 +200,7 @@ def due_dates_on(case: Case, today: date, calendar: WorkCalendar | None = None) 
         return None
     pauses, extensions = _ledger(case)
     return _case_due(case.clock_start_on, case.promised_limit_days, case.statutory_limit_days, pauses, extensions,
-                     calendar or work_calendar(), today)
+                     calendar or work_calendar(), today)[:3]
 
 
 def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCalendar | None = None) -> None:
@@ -208,10 +210,10 @@ def refresh_due_dates(case: Case, *, today: date | None = None, calendar: WorkCa
     calendar = calendar or work_calendar()
     if case.clock_start_on is None:
         case.due_promised = case.due_statutory = None
-        case.due_provisional = False
+        case.due_provisional = case.due_statutory_provisional = False
         return
     pauses, extensions = _ledger(case)
-    case.due_promised, case.due_statutory, case.due_provisional = _case_due(
+    case.due_promised, case.due_statutory, case.due_provisional, case.due_statutory_provisional = _case_due(
         case.clock_start_on, case.promised_limit_days, case.statutory_limit_days, pauses, extensions, calendar,
         today,
     )
@@ -249,7 +251,7 @@ def read_clock(case: Case, *, today: date | None = None) -> ClockReading | None:
     today = today or local_today()
     calendar = work_calendar()
     pauses, extensions = _ledger(case)
-    due_promised, due_statutory, _provisional = _case_due(
+    due_promised, due_statutory, *_provisional = _case_due(
         case.clock_start_on, case.promised_limit_days, case.statutory_limit_days, pauses, extensions, calendar, today)
     return ClockReading(used=working_days_used(anchor(case.clock_start_on), pauses, today, calendar),
                         left_promised=working_days_left(due_promised, today, calendar),
@@ -286,11 +288,11 @@ def recompute_open_deadlines(*, today: date | None = None) -> int:
         extensions.setdefault(case_id, []).append(Extension(days))
     case_rows = []
     for case_id, start, promised, statutory in clocks:
-        due_p, due_s, provisional = _case_due(
+        due_p, due_s, provisional_p, provisional_s = _case_due(
             start, promised, statutory, pauses.get(case_id, []), extensions.get(case_id, []), calendar, today
         )
         case_rows.append({"b_id": case_id, "due_promised": due_p, "due_statutory": due_s,
-                          "due_provisional": provisional})
+                          "due_provisional": provisional_p, "due_statutory_provisional": provisional_s})
     _update_rows(Case.__table__, case_rows)
     promised_by_case = {row["b_id"]: row["due_promised"] for row in case_rows}
     step_rows = []

@@ -247,27 +247,33 @@ def test_joint_steps_get_the_items_parallel_review_limit(hall):
         # Fri 2026-09-18: Sun 9/20 (1), 9/21-24 (2-5), [Fri 9/25 Mid-Autumn off], 9/28-30 (6-8), [10/1-10/7 off],
         # 10/8 (9), 10/9 (10) -> 10/9; Sat 10/10 (11), 10/12-16 (12-16), 10/19-22 (17-20) -> 10/22
         ("2026-09-18", "2026-10-09", "2026-10-22", False),
-        # Mon 2026-12-14: 12/15-18 (1-4), 12/21-25 (5-9), 12/28 (10) -> 12/28; 12/29-31 (11-13), and 2027 is not
-        # published, so Fri 2027-01-01 counts as a weekday (14), 1/4-8 (15-19), 1/11 (20) -> 1/11, provisional
-        ("2026-12-14", "2026-12-28", "2027-01-11", True),
+        # Mon 2026-12-14: 12/15-18 (1-4), 12/21-25 (5-9), 12/28 (10) -> 12/28, within the published 2026; 12/29-31
+        # (11-13); 2027 is not published but New Year's Day is off by law: 1/4-8 (14-18), 1/11-12 (19-20) -> 1/12,
+        # provisional (the statutory date only)
+        ("2026-12-14", "2026-12-28", "2027-01-12", True),
     ],
 )
 def test_acceptance_due_dates_across_holidays(hall, day, promised, statutory, provisional):
     case = stored(accepted(hall, day=day))
     assert (case.clock_start_on, case.accepted_on) == (D(day), D(day))
-    assert (case.due_promised, case.due_statutory, case.due_provisional) == (D(promised), D(statutory), provisional)
+    assert (case.due_promised, case.due_statutory) == (D(promised), D(statutory))
+    assert (case.due_provisional, case.due_statutory_provisional) == (False, provisional)
 
 
 def test_unpublished_2027_becomes_final_once_entered_and_published(hall):
     case = accepted(hall, day="2026-12-14")
-    assert (case.due_statutory, case.due_provisional) == (D("2027-01-11"), True)
+    # The promised date lies in the published 2026, the statutory one in the unpublished 2027: only it is marked.
+    assert (case.due_statutory, case.due_provisional, case.due_statutory_provisional) == (D("2027-01-12"), False,
+                                                                                           True)
     # The 2027 schedule is announced: New Year's Day off. Still provisional until the year is declared complete.
     assert set_calendar_day(D("2027-01-01"), False, "元旦", today=D("2026-12-15")) == 1
     case = stored(case)
-    assert (case.due_promised, case.due_statutory, case.due_provisional) == (D("2026-12-28"), D("2027-01-12"), True)
+    assert (case.due_promised, case.due_statutory, case.due_statutory_provisional) == (
+        D("2026-12-28"), D("2027-01-12"), True)
     publish_year(2027, today=D("2026-12-15"))
     case = stored(case)
-    assert (case.due_statutory, case.due_provisional) == (D("2027-01-12"), False)
+    assert (case.due_statutory, case.due_provisional, case.due_statutory_provisional) == (D("2027-01-12"), False,
+                                                                                           False)
 
 
 def test_calendar_change_recomputes_open_cases_and_their_steps(hall):
