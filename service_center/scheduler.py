@@ -8,14 +8,15 @@ on PostgreSQL and is idempotent, so a case is never handled twice.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from .extensions import db
-from .services.sweeps import apply_deemed_acceptance, terminate_lapsed_gaps
+from .services.sweeps import SweepFailure, SweepPart, sweep_deemed_acceptance, sweep_lapsed_gaps
 
 log = logging.getLogger(__name__)
 
@@ -24,18 +25,37 @@ SWEEP_JOB_ID = "cases-sweep"
 
 @dataclass(frozen=True)
 class SweepResult:
+    """What the daily sweep did: cases deemed accepted, cases terminated, and the cases it could not handle
+    (with the reason; the other cases went on)."""
+
     deemed_accepted: int
     terminated: int
+    failed: tuple[SweepFailure, ...] = field(default=())
+
+    @property
+    def everything_failed(self) -> bool:
+        """Something failed and nothing was handled: the run as a whole failed."""
+        return bool(self.failed) and self.deemed_accepted + self.terminated == 0
+
+
+def _run_part(name: str, run: Callable[..., SweepPart]) -> SweepPart:
+    """One part of the sweep, committing per batch; an error that stops it (the database went away ...) is
+    reported and the next part still runs. Batches committed before the error stay done."""
+    try:
+        return run(commit=db.session.commit)
+    except Exception as exc:  # reported; the other part must still run
+        db.session.rollback()
+        log.exception("the %s sweep stopped; what it committed stays, the rest runs next time", name)
+        return SweepPart(failed=[SweepFailure("-", f"the {name} sweep stopped: {exc}")])
 
 
 def sweep() -> SweepResult:
     """Deem accepted every application whose notice period ended; terminate the cases whose 容缺 materials
-    never arrived. Each part commits on its own; both are idempotent."""
-    deemed = apply_deemed_acceptance()
-    db.session.commit()
-    terminated = terminate_lapsed_gaps()
-    db.session.commit()
-    return SweepResult(deemed, terminated)
+    never arrived. Each batch commits on its own; both parts are idempotent, and a case that cannot be handled
+    is reported in ``failed`` while the others go on."""
+    deemed = _run_part("deemed acceptance", sweep_deemed_acceptance)
+    terminated = _run_part("lapsed gaps", sweep_lapsed_gaps)
+    return SweepResult(deemed.done, terminated.done, (*deemed.failed, *terminated.failed))
 
 
 def _scheduled_sweep(app: Flask) -> None:
@@ -48,7 +68,8 @@ def _scheduled_sweep(app: Flask) -> None:
             raise
         finally:
             db.session.remove()
-    log.info("case sweep: %d deemed accepted, %d terminated", result.deemed_accepted, result.terminated)
+    log.info("case sweep: %d deemed accepted, %d terminated, %d not handled", result.deemed_accepted,
+             result.terminated, len(result.failed))
 
 
 def schedule_jobs(app: Flask, scheduler: BaseScheduler) -> None:

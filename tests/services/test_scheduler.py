@@ -51,3 +51,22 @@ def test_the_scheduler_command_sweeps_at_start_and_runs_the_loop(app, hall, monk
     assert [[job.id for job in jobs] for jobs in started] == [[SWEEP_JOB_ID]]
     db.session.expire_all()
     assert (case.state, cases_to_terminate.state) == ("under_review", "terminated")
+
+
+def test_a_part_that_stops_is_reported_and_the_other_part_still_runs(app, hall, monkeypatch):
+    from service_center import scheduler
+    from service_center.services import reception
+
+    def broken(**_kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(scheduler, "sweep_deemed_acceptance", broken)
+    lapsed = hall.receive(day="2026-03-02")
+    reception.accept_with_gaps(lapsed, hall.actor("clerk"), ["身份证复印件"], commitment_signed=True,
+                               when=at("2026-03-02"))
+    db.session.commit()
+    result = scheduler.sweep()
+    assert (result.deemed_accepted, result.terminated, result.everything_failed) == (0, 1, False)
+    assert [f.reason for f in result.failed] == ["the deemed acceptance sweep stopped: database went away"]
+    db.session.expire_all()
+    assert lapsed.state == "terminated"
