@@ -223,9 +223,10 @@ def run_bare_sql(url: str, hall: Hall, n: int) -> tuple[float, Counter]:
                 "INSERT INTO cases (number, query_code, workflow_key, workflow_version, state, in_progress, case_type,"
                 " item_id, window_id, department_id, first_contact_id, title, applicant_kind, applicant_name,"
                 " applicant_id_number, applicant_phone, promised_limit_days, statutory_limit_days, received_at,"
-                " received_on, deemed_acceptance_on, outcome_reason, due_provisional, outstanding_materials,"
-                " lock_version, created_at, updated_at) VALUES (%s, %s, 'joint', 1, 'received', true, 'joint', %s,"
-                " %s, %s, %s, %s, 'person', %s, '', '', 30, 45, %s, %s, %s, '', false, '[]', 1, now(), now())"
+                " received_on, deemed_acceptance_on, outcome_reason, due_provisional, due_statutory_provisional,"
+                " outstanding_materials, lock_version, created_at, updated_at) VALUES (%s, %s, 'joint', 1, 'received',"
+                " true, 'joint', %s, %s, %s, %s, %s, 'person', %s, '', '', 30, 45, %s, %s, %s, '', false, false,"
+                " '[]', 1, now(), now())"
                 " RETURNING id",
                 (f"{prefix}-{last:05d}", secrets.token_hex(4), item_id, window_id, lead, clerk, f"联办事项{k}",
                  f"申请人{k}", now, day, deemed_acceptance_date(day, cal)),
