@@ -17,11 +17,11 @@ which the status counts below show (all 200, no 429). Limiter storage is the def
 
 Run (PostgreSQL must be reachable; the scratch database is created if missing and wiped)::
 
-    .venv/bin/python -m benchmarks.bench_public [seconds]      # default 10 s per target, after a 3 s warm-up
+    .venv/bin/python -m benchmarks.bench_public [seconds]      # default 6 s per target, after a 3 s warm-up
 
 Environment: BENCH_PUBLIC_DATABASE_URL (default ``sc_loadbench`` on the local server), BENCH_CLIENTS (64),
 BENCH_WORKERS (4), BENCH_LOADGEN_PROCESSES (2), BENCH_DEMO_DAYS (30: days of demo cases to seed),
-BENCH_ROUNDS (2: floor then each page, repeated), BENCH_PUBLIC_REUSE=1 (keep the data of a previous run
+BENCH_ROUNDS (3: floor then each page, repeated), BENCH_PUBLIC_REUSE=1 (keep the data of a previous run
 instead of wiping and seeding again).
 """
 
@@ -30,10 +30,12 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -194,24 +196,61 @@ class Gunicorn:
                 self.proc.wait()
 
 
-def drive(port: int, target: loadgen.Target, seconds: float, warmup: float) -> loadgen.Result:
-    return loadgen.run(port, target, clients=env_int("BENCH_CLIENTS", 64),
-                       processes=env_int("BENCH_LOADGEN_PROCESSES", 2), warmup=warmup, duration=seconds)
+TICK = os.sysconf("SC_CLK_TCK")
 
 
-def report(name: str, result: loadgen.Result, floor: float | None) -> str:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc); gone processes count 0."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICK
+
+
+def server_pids(server: Gunicorn, libpq: str, application_name: str) -> list[int]:
+    """The gunicorn workers and the PostgreSQL backends serving them (told apart by application_name)."""
+    import psycopg
+
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split()
+    with psycopg.connect(libpq, autocommit=True) as conn:
+        backends = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE application_name = %s",
+                                               (application_name,))]
+    return [int(p) for p in children] + backends
+
+
+def drive(server: Gunicorn, target: loadgen.Target, seconds: float, warmup: float,
+          cpu_of: Callable[[], list[int]]) -> tuple[loadgen.Result, float]:
+    """Run the load; returns the result and the servers' CPU milliseconds per response in the measured window
+    (gunicorn workers + their PostgreSQL backends): unlike requests/s, hardly moved by the host's other load."""
+    readings: dict[str, float] = {}
+
+    def read(moment: str) -> None:
+        readings[moment] = cpu_seconds(cpu_of())
+
+    result = loadgen.run(server.port, target, clients=env_int("BENCH_CLIENTS", 64),
+                         processes=env_int("BENCH_LOADGEN_PROCESSES", 2), warmup=warmup, duration=seconds,
+                         at_window=read)
+    return result, 1000 * (readings["end"] - readings["start"]) / max(result.requests, 1)
+
+
+def report(name: str, measured: tuple[loadgen.Result, float], floor: float | None) -> str:
+    result, cpu_ms = measured
     statuses = ", ".join(f"{k}: {v}" for k, v in sorted(result.statuses.items()))
     errors = f"; errors {dict(result.errors)}" if result.errors else ""
     ratio = f"{result.rate / floor:5.2f}" if floor else "  -  "
     return (f"{name:<28} {result.rate:8.1f} req/s  ratio {ratio}  p50 {result.percentile(50):6.1f} ms  "
-            f"p99 {result.percentile(99):6.1f} ms  generator CPU {100 * result.generator_cpu_s / result.seconds:3.0f}%"
-            f"  [{statuses}{errors}]")
+            f"p99 {result.percentile(99):6.1f} ms  server CPU {cpu_ms:5.2f} ms/req  "
+            f"generator CPU {100 * result.generator_cpu_s / result.seconds:3.0f}%  [{statuses}{errors}]")
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
     """Seed, start both servers, drive them; returns the mean floor rate and each page's mean ratio to it."""
     argv = sys.argv[1:] if argv is None else argv
-    seconds = float(argv[0]) if argv else 10.0
+    seconds = float(argv[0]) if argv else 6.0
     warmup = 3.0
     url = os.environ.get("BENCH_PUBLIC_DATABASE_URL", DEFAULT_URL)
     workers = env_int("BENCH_WORKERS", 4)
@@ -230,8 +269,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
           "measured per target")
 
     libpq = sa.make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    floor_env = {**os.environ, "FLOOR_DATABASE_URL": libpq, "FLOOR_CASE_NUMBER": picked["number"],
-                 "PYTHONPATH": str(ROOT)}
+    floor_env = {**os.environ, "FLOOR_DATABASE_URL": f"{libpq}?application_name=sc_floor",
+                 "FLOOR_CASE_NUMBER": picked["number"], "PYTHONPATH": str(ROOT)}
     targets = {
         "guide index GET /guide/": loadgen.Target("/guide/"),
         "item guide GET /guide/<code>": loadgen.Target(f"/guide/{picked['item']}"),
@@ -239,30 +278,39 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                                                                 "query_code": picked["query_code"]},
                                                csrf_from="/track"),
     }
-    rounds = env_int("BENCH_ROUNDS", 2)
+    rounds = env_int("BENCH_ROUNDS", 3)
     ratios: dict[str, list[float]] = {name: [] for name in targets}
+    cpu: dict[str, list[float]] = {name: [] for name in ("floor", *targets)}
     floors: list[float] = []
     # Both servers stay up (an idle one costs nothing); each round measures the floor, then every page, so a
     # change in the host's background load shifts a round's floor and pages alike.
     with Gunicorn("benchmarks.floor_app:app", floor_env, workers) as floor_server, \
-            Gunicorn("wsgi:app", app_env(url), workers) as app_server:
-        hello = drive(floor_server.port, loadgen.Target("/hello"), seconds, warmup)
-        print(report("generator check GET /hello", hello, None))
+            Gunicorn("wsgi:app", app_env(f"{url}?application_name=sc_app"), workers) as app_server:
+        floor_pids = lambda: server_pids(floor_server, libpq, "sc_floor")  # noqa: E731
+        app_pids = lambda: server_pids(app_server, libpq, "sc_app")  # noqa: E731
+        print(report("generator check GET /hello", drive(floor_server, loadgen.Target("/hello"), seconds, warmup,
+                                                         floor_pids), None))
         for n in range(1, rounds + 1):
             print(f"-- round {n} of {rounds} (load average {os.getloadavg()[0]:.1f})")
-            floor = drive(floor_server.port, loadgen.Target("/floor"), seconds, warmup)
+            floor = drive(floor_server, loadgen.Target("/floor"), seconds, warmup, floor_pids)
             print(report("floor GET /floor (1 SELECT)", floor, None))
-            floors.append(floor.rate)
+            floors.append(floor[0].rate)
+            cpu["floor"].append(floor[1])
             for name, target in targets.items():
-                result = drive(app_server.port, target, seconds, warmup)
-                print(report(name, result, floor.rate))
-                ratios[name].append(result.rate / floor.rate if floor.rate else 0.0)
-    print(f"-- mean over {rounds} round(s): floor {sum(floors) / len(floors):.1f} req/s")
-    summary = {"floor": sum(floors) / len(floors)}
+                result = drive(app_server, target, seconds, warmup, app_pids)
+                print(report(name, result, floor[0].rate))
+                ratios[name].append(result[0].rate / floor[0].rate if floor[0].rate else 0.0)
+                cpu[name].append(result[1])
+    floor_cpu = statistics.median(cpu["floor"])
+    print(f"-- over {rounds} round(s): floor median {statistics.median(floors):.1f} req/s, "
+          f"server CPU {floor_cpu:.2f} ms/req")
+    summary = {"floor": statistics.median(floors)}
     for name, values in ratios.items():
-        mean = sum(values) / len(values)
-        print(f"{name:<28} ratio to floor {mean:5.2f}  (rounds: {', '.join(f'{v:.2f}' for v in values)})")
-        summary[name] = mean
+        page_cpu = statistics.median(cpu[name])
+        print(f"{name:<28} ratio to floor: median {statistics.median(values):5.2f} (rounds: "
+              f"{', '.join(f'{v:.2f}' for v in values)}); server CPU {page_cpu:5.2f} ms/req, "
+              f"floor/page CPU {floor_cpu / page_cpu:5.2f}")
+        summary[name] = statistics.median(values)
     return summary
 
 

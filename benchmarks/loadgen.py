@@ -15,6 +15,7 @@ import asyncio
 import multiprocessing
 import re
 import resource
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -38,6 +39,7 @@ class Target:
 @dataclass
 class Result:
     requests: int = 0
+    completed: int = 0  # every response, warm-up included (to share out the servers' CPU time)
     seconds: float = 0.0
     statuses: Counter = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
@@ -129,6 +131,7 @@ async def _client(port: int, target: Target, deadline: float, measure_from: floa
             await asyncio.sleep(0.01)
             continue
         done = clock()
+        out.completed += 1
         if measure_from <= done <= deadline:  # completions inside the measured window
             out.requests += 1
             out.statuses[status] += 1
@@ -153,9 +156,10 @@ def _worker(port: int, target: Target, clients: int, start_at: float, warmup: fl
 
 
 def run(port: int, target: Target, *, clients: int = 64, processes: int = 2, warmup: float = 2.0,
-        duration: float = 10.0, on_start: Callable[[], None] | None = None) -> Result:
+        duration: float = 10.0, at_window: Callable[[str], None] | None = None) -> Result:
     """Drive ``target`` with ``clients`` concurrent clients for ``warmup`` + ``duration`` seconds; the responses
-    completed between the end of the warm-up and the deadline are counted."""
+    completed between the end of the warm-up and the deadline are counted. ``at_window`` is called with "start"
+    and "end" at those two moments (from a thread of this process), e.g. to read the servers' CPU time."""
     ctx = multiprocessing.get_context("fork")
     queue: multiprocessing.Queue = ctx.Queue()
     start_at = time.perf_counter() + 0.5  # perf_counter is CLOCK_MONOTONIC: shared by forked processes
@@ -164,16 +168,22 @@ def run(port: int, target: Target, *, clients: int = 64, processes: int = 2, war
              for n in shares if n]
     for p in procs:
         p.start()
-    if on_start:
-        on_start()
+    timers = []
+    if at_window is not None:
+        for moment, at in (("start", start_at + warmup), ("end", start_at + warmup + duration)):
+            timers.append(threading.Timer(max(0.0, at - time.perf_counter()), at_window, (moment,)))
+            timers[-1].start()
     total = Result(seconds=duration)
     for _ in procs:
         part: Result = queue.get(timeout=warmup + duration + 60)
         total.requests += part.requests
+        total.completed += part.completed
         total.statuses.update(part.statuses)
         total.errors.update(part.errors)
         total.latencies_ms.extend(part.latencies_ms)
         total.generator_cpu_s += part.generator_cpu_s
+    for t in timers:
+        t.join()
     for p in procs:
         p.join(timeout=10)
         if p.is_alive():
