@@ -3,7 +3,7 @@
 Environment: BENCH_CASES (default 300) lifecycles, BENCH_CLOCK_INPUTS (default 20000) deadline inputs,
 BENCH_DATABASE_URL for the scratch PostgreSQL database (default ``sc_bench`` on the local server; wiped).
 BENCH_PUBLIC=1 adds the public pages under load (benchmarks/bench_public.py: gunicorn, about 3 minutes, its own
-scratch database ``sc_loadbench``), BENCH_PUBLIC_SECONDS (default 10) seconds per target and round.
+scratch database ``sc_loadbench``), BENCH_PUBLIC_SECONDS (default 6) seconds per target and round.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def main() -> None:
     bench_lifecycle.main([os.environ.get("BENCH_CASES", "300")])
     if os.environ.get("BENCH_PUBLIC") == "1":
         print("\n== public pages under load, gunicorn on PostgreSQL (benchmarks/bench_public.py) ==")
-        bench_public.main([os.environ.get("BENCH_PUBLIC_SECONDS", "10")])
+        bench_public.main([os.environ.get("BENCH_PUBLIC_SECONDS", "6")])
     else:
         print("\n(public pages under load skipped: BENCH_PUBLIC=1 runs benchmarks/bench_public.py, about 3 minutes)")
 
