@@ -177,12 +177,11 @@ class _Acceptance(Plan):
         for row in batch.rows:
             promised = row.promised_limit_days if limit is None else limit
             statutory = row.statutory_limit_days if limit is None else limit
-            key = (row.received_on, promised, statutory)
+            key = (row.received_on, row.promised_limit_days, row.statutory_limit_days)
             if key not in dates:
                 dates[key] = _due_dates(row.received_on, promised, statutory, today, calendar)
             due_promised = dates[key]["due_promised"]
-            values: dict[str, Any] = {"case_id": row.id, "promised": promised, "statutory": statutory,
-                                      **dates[key]}
+            step = None
             if self.fans_out:
                 if row.item_id is None or row.item_id not in step_limits:
                     failed.append(SweepFailure(row.number, _("A joint case needs its item to fan out.")))
@@ -196,39 +195,42 @@ class _Acceptance(Plan):
                     step_due[(step_limit, due_promised)] = step_due_on(
                         case, today, step_limit, today=today, calendar=calendar,  # type: ignore[arg-type]
                         ledger=([], []))
-                values.update(step_limit=step_limit, step_due=step_due[(step_limit, due_promised)])
-            good.append(SimpleNamespace(id=row.id, number=row.number, values=values))
+                step = (step_limit, due_promised, step_due[(step_limit, due_promised)])
+            good.append(SimpleNamespace(id=row.id, number=row.number, key=key, dates=dates[key], step=step))
         return good, failed
 
     def write(self, rows: Sequence[Any], batch: Batch) -> None:
-        ids = [row.id for row in rows]
-        today = batch.now.date()
-        names = list(rows[0].values)
-        types = {"case_id": sa.Integer(), "promised": sa.Integer(), "statutory": sa.Integer(),
-                 "step_limit": sa.Integer(), "step_due": sa.Date()}
-        columns = [(name, types.get(name) or _cases.c[name].type) for name in names]
-        work = _work("work", columns, [tuple(row.values[name] for name in names) for row in rows])
-        due_columns = [name for name in names if name not in types]
+        """The dates go in as a ``VALUES`` list per distinct (receipt day, limits), joined to the claimed ids;
+        the steps' due dates per distinct (step limit, promised date)."""
+        ids, today = [row.id for row in rows], batch.now.date()
+        keys = {row.key: row.dates for row in rows}
+        names = list(rows[0].dates)
+        work = _work("work", [("received_on", sa.Date()), ("promised", sa.Integer()), ("statutory", sa.Integer()),
+                              *((name, _cases.c[name].type) for name in names)],
+                     [(*key, *(dates[name] for name in names)) for key, dates in keys.items()])
         changes: dict[str, Any] = {
             "state": self.final,
             "in_progress": self.final not in self.definition.final_states,
             "clock_start_on": _cases.c.received_on,
-            **{name: work.c[name] for name in due_columns},
+            **{name: work.c[name] for name in names},
             "lock_version": _cases.c.lock_version + 1,
             "updated_at": utcnow(),
         }
         if self.accept.accepts:
             changes["accepted_on"] = _cases.c.received_on
         if self.accept.limit_days is not None:
-            changes["promised_limit_days"] = work.c.promised
-            changes["statutory_limit_days"] = work.c.statutory
-        db.session.execute(sa.update(_cases).where(_cases.c.id == work.c.case_id).values(changes))
+            changes["promised_limit_days"] = changes["statutory_limit_days"] = self.accept.limit_days
+        db.session.execute(sa.update(_cases).where(
+            _cases.c.id.in_(ids), _cases.c.received_on == work.c.received_on,
+            _cases.c.promised_limit_days == work.c.promised, _cases.c.statutory_limit_days == work.c.statutory,
+        ).values(changes))
         db.session.execute(_event_rows(ids, self.accept, self.source, batch.now,
                                        comment=_(DEEMED_COMMENT).strip(), data={"deemed": True}))
         if self.onward is not None:
             db.session.execute(_event_rows(ids, self.onward, self.accept.dest or self.source, batch.now))
         if self.fans_out:
-            db.session.execute(self._fan_out(work, ids, today))
+            dues = [("limit_days", sa.Integer()), ("due_promised", sa.Date()), ("due_on", sa.Date())]
+            db.session.execute(self._fan_out(_work("step_dues", dues, sorted({r.step for r in rows})), ids, today))
 
     @staticmethod
     def _fan_out(work: sa.CTE, ids: list[int], today: date) -> sa.Insert:
@@ -243,22 +245,24 @@ class _Acceptance(Plan):
             ~sa.exists().where(item_departments.c.item_id == cases.c.item_id,
                                item_departments.c.department_id == cases.c.department_id))
         participants = sa.union_all(listed, lead).subquery("participants")
-        departments = Department.__table__
+        departments, items = Department.__table__, Item.__table__
         select = (
             sa.select(
                 participants.c.case_id,
                 participants.c.department_id,
                 participants.c.department_id == cases.c.department_id,
                 sa.literal(StepStatus.PENDING, _steps.c.status.type),
-                work.c.step_limit,
+                work.c.limit_days,
                 sa.literal(today, _steps.c.started_on.type),
-                work.c.step_due,
+                work.c.due_on,
                 sa.literal(1, _steps.c.lock_version.type),
                 sa.literal("", _steps.c.opinion.type),
             )
             .select_from(participants)
             .join(cases, cases.c.id == participants.c.case_id)
-            .join(work, work.c.case_id == participants.c.case_id)
+            .join(items, items.c.id == cases.c.item_id)
+            .join(work, sa.and_(work.c.due_promised == cases.c.due_promised, work.c.limit_days == sa.func.coalesce(
+                items.c.step_limit_days, cases.c.promised_limit_days)))
             .join(departments, departments.c.id == participants.c.department_id)
             .order_by(participants.c.case_id, participants.c.listed, departments.c.code)
         )

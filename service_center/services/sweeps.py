@@ -175,6 +175,8 @@ def _claimed_batches(conditions: tuple[sa.ColumnElement[bool], ...], columns: tu
             return
         last_id = rows[-1].id
         yield rows
+        if len(rows) < batch_size:  # the last one: no need to scan again for nothing
+            return
 
 
 def _write_isolated(plan: Plan, rows: Sequence[Any], batch: Batch, failed: list[SweepFailure]) -> int:
