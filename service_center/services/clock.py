@@ -164,8 +164,7 @@ def missing_years(through: date) -> list[int]:
 
 
 def anchor(clock_start: date) -> date:
-    """The day the limits of a clock started on ``clock_start`` are counted from (the centre's setting
-    CLOCK_COUNTS_START_DAY: by default counting starts the working day after)."""
+    """The day a clock started on ``clock_start`` counts from (CLOCK_COUNTS_START_DAY; default: the day after)."""
     return counting_start(clock_start, counts_start_day=current_app.config["CLOCK_COUNTS_START_DAY"])
 
 
@@ -194,8 +193,7 @@ def _ledger(case: Case) -> tuple[list[Pause], list[Extension]]:
 
 
 def due_dates_on(case: Case, today: date, calendar: WorkCalendar | None = None) -> tuple[date, date, bool] | None:
-    """The case's promised and statutory due dates (and whether provisional) as they stand on ``today``: an
-    open special procedure has stopped the clock up to that day. None before the clock starts."""
+    """Promised and statutory due dates (and whether provisional) on ``today``; None before the clock starts."""
     if case.clock_start_on is None:
         return None
     pauses, extensions = _ledger(case)
@@ -235,8 +233,7 @@ def step_due_on(case: Case, started_on: date, limit: int, *, today: date, calend
 
 @dataclass(frozen=True)
 class ClockReading:
-    """Where a running case stands on a day: working days used, and left on the promised and statutory limits
-    (negative: overdue by that many working days)."""
+    """Working days used, and left on the promised and statutory limits (negative: overdue by that many)."""
 
     used: int
     left_promised: int
@@ -319,8 +316,7 @@ def _update_rows(table: sa.Table, rows: list[dict[str, object]]) -> None:
 
 
 def _recompute_receipt_and_delivery_dates(calendar: WorkCalendar) -> None:
-    """The last day for a supplement notice of cases still at receipt, and the delivery date of grants not yet
-    delivered, follow the calendar too."""
+    """The last day for a supplement notice and the delivery date of undelivered grants follow the calendar."""
     _update_rows(Case.__table__, [
         {"b_id": case_id, "deemed_acceptance_on": deemed_acceptance_date(received_on, calendar)}
         for case_id, received_on in db.session.execute(
