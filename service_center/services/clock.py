@@ -170,8 +170,7 @@ def anchor(clock_start: date) -> date:
 
 def counted_due(clock_start: date, limit: int, calendar: WorkCalendar, *, pauses: list[Pause] | None = None,
                 extensions: list[Extension] | None = None, as_of: date | None = None) -> date:
-    """:func:`workflows.clock.due_date` of a clock started on ``clock_start``, under the centre's setting; never
-    before ``clock_start`` (a 0-day limit counted from the day itself ends that day)."""
+    """:func:`workflows.clock.due_date` from ``clock_start`` under the centre's setting; never before that day."""
     due = due_date(anchor(clock_start), limit, calendar, pauses=pauses or (), extensions=extensions or (),
                    as_of=as_of)
     return max(due, clock_start)
