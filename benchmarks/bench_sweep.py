@@ -87,12 +87,13 @@ def generate(db, models, n: int, due: int) -> None:  # type: ignore[no-untyped-d
             {", due_statutory_provisional" if "due_statutory_provisional" in models.Case.__table__.c else ""})
         SELECT 'B' || lpad(g::text, 8, '0'), substr(md5(g::text), 1, 12), i.workflow_key,
             CASE i.workflow_key WHEN 'joint' THEN :vj ELSE :vc END,
-            CASE WHEN g <= (CAST(:due AS int) + CAST(:pending AS int)) THEN 'received'
+            CASE WHEN g <= CAST(:waiting AS int) THEN 'received'
                  WHEN i.workflow_key = 'joint' THEN 'parallel_review' ELSE 'under_review' END,
             true, i.case_type, i.id, w.id, i.department_id, i.name, 'person', '张三', '330102199001011234',
             '13800000000', i.promised_limit_days, i.statutory_limit_days, r.day::timestamp, r.day, r.day + 7,
-            CASE WHEN g > (CAST(:due AS int) + CAST(:pending AS int)) THEN r.day END, CASE WHEN g > (CAST(:due AS int) + CAST(:pending AS int)) THEN r.day END,
-            CASE WHEN g > (CAST(:due AS int) + CAST(:pending AS int)) THEN r.day + 14 END, CASE WHEN g > (CAST(:due AS int) + CAST(:pending AS int)) THEN r.day + 28 END,
+            CASE WHEN g > CAST(:waiting AS int) THEN r.day END, CASE WHEN g > CAST(:waiting AS int) THEN r.day END,
+            CASE WHEN g > CAST(:waiting AS int) THEN r.day + 14 END,
+            CASE WHEN g > CAST(:waiting AS int) THEN r.day + 28 END,
             false, '[]', '', 1, now(), now()
             {", false" if "due_statutory_provisional" in models.Case.__table__.c else ""}
         FROM generate_series(1, :n) AS g
@@ -100,9 +101,9 @@ def generate(db, models, n: int, due: int) -> None:  # type: ignore[no-untyped-d
         JOIN windows w ON w.department_id = i.department_id
         CROSS JOIN LATERAL (SELECT CASE
             WHEN g <= :due THEN date '2026-05-10' + (g % 10)
-            WHEN g <= (CAST(:due AS int) + CAST(:pending AS int)) THEN date '2026-05-28' + (g % 3)
+            WHEN g <= CAST(:waiting AS int) THEN date '2026-05-28' + (g % 3)
             ELSE date '2026-04-01' + (g % 50) END AS day) r
-    """), {"n": n, "due": due, "pending": pending, "vj": versions["joint"], "vc": versions["committed"]})
+    """), {"n": n, "due": due, "waiting": due + pending, "vj": versions["joint"], "vc": versions["committed"]})
     db.session.commit()
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()

@@ -2,6 +2,7 @@
 
 Environment: BENCH_CASES (default 300) lifecycles, BENCH_CLOCK_INPUTS (default 20000) deadline inputs,
 BENCH_DATABASE_URL for the scratch PostgreSQL database (default ``sc_bench`` on the local server; wiped).
+BENCH_SWEEP_CASES (default "200000 20000") open and due cases for the sweep (its own scratch databases, wiped).
 BENCH_PUBLIC=1 adds the public pages under load (benchmarks/bench_public.py: gunicorn, about 3 minutes, its own
 scratch database ``sc_loadbench``), BENCH_PUBLIC_SECONDS (default 6) seconds per target and round.
 """
@@ -12,7 +13,7 @@ import os
 import platform
 import sys
 
-from benchmarks import bench_clock, bench_lifecycle, bench_public
+from benchmarks import bench_clock, bench_lifecycle, bench_public, bench_sweep
 
 
 def main() -> None:
@@ -22,6 +23,8 @@ def main() -> None:
     bench_clock.main()
     print("\n== joint lifecycles on PostgreSQL (benchmarks/bench_lifecycle.py) ==")
     bench_lifecycle.main([os.environ.get("BENCH_CASES", "300")])
+    print("\n== the receipt sweep on PostgreSQL (benchmarks/bench_sweep.py) ==")
+    bench_sweep.main(os.environ.get("BENCH_SWEEP_CASES", "200000 20000").split())
     if os.environ.get("BENCH_PUBLIC") == "1":
         print("\n== public pages under load, gunicorn on PostgreSQL (benchmarks/bench_public.py) ==")
         bench_public.main([os.environ.get("BENCH_PUBLIC_SECONDS", "6")])
