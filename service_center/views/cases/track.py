@@ -17,9 +17,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from ...database import read_without_transaction
 from ...extensions import db
 from ...forms.cases import TrackForm
+from ...labels import workflow_label
 from ...masking import mask_id_number, mask_name, mask_phone
 from ...models import Case
-from ...services.cases import workflow_label
 from . import bp
 
 # Internal transitions the applicant is told about (in writing); other internal events and the departments'
