@@ -69,3 +69,20 @@ def test_guide_in_english(client, make_item):
     html = client.get(f"/guide/{item.code}").get_data(as_text=True)
     assert "Required materials" in html
     assert "Under review" in html
+
+
+def test_catalogue_rows_keep_their_labels_and_case_type_names(client, make_item):
+    """The labels translated once per page still appear on every row, in the user's language."""
+    make_item(name="甲事项")
+    make_item(name="乙事项", case_type=CaseType.INSTANT, workflow_key="instant", statutory_limit_days=0,
+              promised_limit_days=0)
+    db.session.commit()
+    html = client.get("/guide/").get_data(as_text=True)
+    assert html.count('data-label="事项"') == 2
+    assert "即办件" in html
+    assert "承诺件" in html
+    assert "即时办结" in html  # the instant item's promised limit
+    english = client.get("/guide/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert english.count('data-label="Item"') == 2
+    assert "Instant" in english
+    assert "Committed" in english

@@ -165,3 +165,17 @@ def test_a_burst_limit_equal_to_the_failure_limit_keeps_its_own_count(limited_ap
     db.session.commit()
     client = limited_app(DOOR_BURST_LIMIT="6 per minute", LOGIN_RATE_LIMIT="6 per minute").test_client()
     assert [sign_in(client, f"nobody{i}", "wrong-password").status_code for i in range(4)] == [401] * 4
+
+
+def test_the_in_memory_limiter_starts_no_thread_per_hit(limited_app):
+    """memory:// is served by SweptMemoryStorage: expired keys are swept inline, not by a timer thread per POST."""
+    from service_center.throttle import SweptMemoryStorage
+
+    limited = limited_app()
+    storage = limited.extensions["service_center.limiter"].storage
+    assert isinstance(storage, SweptMemoryStorage)
+    storage.timer.join()  # the one timer its constructor starts
+    client = limited.test_client()
+    track(client, "SC-NONE", "WRONG")
+    assert storage.get(next(iter(storage.storage))) >= 1  # it counted
+    assert not storage.timer.is_alive()  # and started no thread to sweep
