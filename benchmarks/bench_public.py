@@ -87,7 +87,6 @@ def seed(url: str, days: int, reuse: bool = False) -> dict[str, str]:
     from service_center.demo.seed import seed_demo
     from service_center.extensions import db
     from service_center.models import Case, CaseType, Item, ItemStatus
-    from service_center.services.clock import local_today
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
@@ -97,7 +96,7 @@ def seed(url: str, days: int, reuse: bool = False) -> dict[str, str]:
             db.drop_all()
             db.create_all()
             seed_demo(echo=lambda _line: None)
-            created = seed_demo_cases(today=local_today(), days=days, echo=lambda _line: None)
+            created = seed_demo_cases(days=days, echo=lambda _line: None)  # up to now, as `flask demo`
             db.session.commit()
         # A joint case still in progress, with the longest public history: the heaviest tracking page.
         events = sa.func.count().label("n")
