@@ -19,6 +19,7 @@ def _sweep_and_report() -> SweepResult:
     result = sweep()
     click.echo(f"{result.deemed_accepted} applications deemed accepted")
     click.echo(f"{result.terminated} cases terminated: materials accepted with gaps never arrived")
+    click.echo(f"{result.renewals_granted} renewals granted by law: the licence expired with no decision")
     if result.failed:
         click.echo(f"{len(result.failed)} cases not handled (the others went on):", err=True)
         for failure in result.failed[:FAILURES_SHOWN]:

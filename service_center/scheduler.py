@@ -16,6 +16,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from .extensions import db
+from .services.renewals import grant_expired_renewals
 from .services.sweeps import SweepFailure, SweepPart, sweep_deemed_acceptance, sweep_lapsed_gaps
 
 log = logging.getLogger(__name__)
@@ -31,11 +32,12 @@ class SweepResult:
     deemed_accepted: int
     terminated: int
     failed: tuple[SweepFailure, ...] = field(default=())
+    renewals_granted: int = 0
 
     @property
     def everything_failed(self) -> bool:
         """Something failed and nothing was handled: the run as a whole failed."""
-        return bool(self.failed) and self.deemed_accepted + self.terminated == 0
+        return bool(self.failed) and self.deemed_accepted + self.terminated + self.renewals_granted == 0
 
 
 def _run_part(name: str, run: Callable[..., SweepPart]) -> SweepPart:
@@ -51,11 +53,14 @@ def _run_part(name: str, run: Callable[..., SweepPart]) -> SweepPart:
 
 def sweep() -> SweepResult:
     """Deem accepted every application whose notice period ended; terminate the cases whose 容缺 materials
-    never arrived. Each batch commits on its own; both parts are idempotent, and a case that cannot be handled
-    is reported in ``failed`` while the others go on."""
+    never arrived; grant by law the renewals undecided when their licence expired. Each batch commits on its
+    own; every part is idempotent, and a case that cannot be handled is reported in ``failed`` while the others
+    go on."""
     deemed = _run_part("deemed acceptance", sweep_deemed_acceptance)
     terminated = _run_part("lapsed gaps", sweep_lapsed_gaps)
-    return SweepResult(deemed.done, terminated.done, (*deemed.failed, *terminated.failed))
+    renewals = _run_part("renewals", grant_expired_renewals)
+    return SweepResult(deemed.done, terminated.done, (*deemed.failed, *terminated.failed, *renewals.failed),
+                       renewals.done)
 
 
 def _scheduled_sweep(app: Flask) -> None:

@@ -58,6 +58,7 @@ class ReceiveForm(Form):
                                  Regexp(r"^[0-9+() -]+$", message=_l("Digits only."))]
     )
     title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=max_length(Case.title))])
+    licence_expires_on = DateField(_l("Renewal: the licence expires on (optional)"), validators=[Optional()])
 
 
 # -- actions on a case --------------------------------------------------------------------------------------------

@@ -57,6 +57,8 @@ class Case(Timestamps, db.Model):
         sa.Index("ix_cases_open_due_statutory", "due_statutory", postgresql_where=sa.text("in_progress"),
                  sqlite_where=sa.text("in_progress")),
         sa.Index("ix_cases_window_received", "window_id", "received_on"),
+        sa.Index("ix_cases_open_licence_expiry", "licence_expires_on", postgresql_where=sa.text("in_progress"),
+                 sqlite_where=sa.text("in_progress")),
         sa.Index("ix_cases_department_received", "department_id", "received_on"),
     )
 
@@ -102,6 +104,7 @@ class Case(Timestamps, db.Model):
     due_statutory: Mapped[date | None]
     due_delivery: Mapped[date | None]
     due_gaps: Mapped[date | None]  # 容缺: the missing non-key materials are due by then
+    licence_expires_on: Mapped[date | None]  # a renewal (延续): the licence renewed expires then (Art. 50)
     due_provisional: Mapped[bool] = mapped_column(default=False)  # the promised date counts into an unpublished year
     due_statutory_provisional: Mapped[bool] = mapped_column(default=False)  # the statutory date does
     outstanding_materials: Mapped[list[str]] = mapped_column(sa.JSON, default=list)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext as _
 
+from workflows import get_definition
 from workflows.clock import deemed_acceptance_date, is_deemed_accepted
 from workflows.engine import definition_of
 
@@ -27,11 +28,12 @@ from .steps import fan_out
 
 
 def receive_application(*, item: Item, window: Window, clerk: User, applicant: Applicant, title: str = "",
-                        when: datetime | None = None) -> Case:
+                        licence_expires_on: date | None = None, when: datetime | None = None) -> Case:
     """Register an application at a window (收件). The clerk becomes the first-contact person (首问负责人).
 
     The item must be published, accepted at this window and inside one of its acceptance periods; the case
-    pins the item version and the current workflow definition version.
+    pins the item version and the current workflow definition version. ``licence_expires_on`` makes it a
+    renewal (延续) of a licence that expires then: undecided by that day, it counts as granted (Art. 50).
     """
     now = action_time(when)
     today = now.date()
@@ -53,12 +55,19 @@ def receive_application(*, item: Item, window: Window, clerk: User, applicant: A
         else:
             message = _("“%(item)s” is not accepted any more this year.", item=item.name)
         raise ServiceError(message, field="item")
+    if licence_expires_on is not None:
+        if get_definition(item.workflow_key).renewal_trigger is None:
+            raise ServiceError(_("This kind of item does not renew a licence."), field="licence_expires_on")
+        if licence_expires_on < today:
+            raise ServiceError(_("That licence expired on %(day)s: apply for a new licence, not a renewal.",
+                                 day=licence_expires_on.isoformat()), field="licence_expires_on")
     case = open_case(
         item.workflow_key, actor=actor, now=now, applicant=applicant, window=window,
         department_id=item.lead_department_id if item.case_type == CaseType.JOINT else item.department_id,
         title=title, promised_limit_days=item.promised_limit_days, statutory_limit_days=item.statutory_limit_days,
         item=item, first_contact=clerk, data={"item_version": item.version},
     )
+    case.licence_expires_on = licence_expires_on
     flush()
     return case
 

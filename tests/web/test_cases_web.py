@@ -91,6 +91,26 @@ def test_receive_at_a_closed_window_shows_the_error_on_the_window(client, hall):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
 
 
+@pytest.mark.parametrize(("days", "status"), [(60, 302), (-1, 400)], ids=["renewal", "licence-already-expired"])
+def test_a_renewal_is_received_with_the_licence_expiry(client, hall, days, status):
+    sign_in(client, hall.clerk)
+    html = client.get("/cases/receive").get_data(as_text=True)
+    expires = local_today() + timedelta(days=days)
+    response = client.post("/cases/receive", data={
+        "csrf_token": extract_csrf(html), "window": hall.window.id, "item": hall.committed.id,
+        "applicant_kind": "person", "applicant_name": "李四", "licence_expires_on": expires.isoformat(),
+    })
+    assert response.status_code == status
+    case = db.session.scalar(sa.select(Case).where(Case.applicant_name == "李四"))
+    if status == 400:
+        assert case is None
+        assert "请申请新的许可" in response.get_data(as_text=True)
+        return
+    assert case.licence_expires_on == expires
+    detail = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert re.search(r'id="licence-expires">' + expires.isoformat(), detail)
+
+
 def test_only_clerks_reach_the_counter(client, hall):
     sign_in(client, hall.reviewer)
     assert client.get("/cases/receive").status_code == 403

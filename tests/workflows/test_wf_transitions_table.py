@@ -363,7 +363,7 @@ CASE_KINDS = ("instant", "committed", "joint", "forwarded", "disclosure")
 @pytest.mark.parametrize("key", CASE_KINDS)
 def test_current_versions_can_withdraw_and_terminate_from_every_open_state(key: str) -> None:
     d = get_definition(key)
-    assert d.version == 2
+    assert d.version >= 2
     for state in d.open_states:
         withdraw, terminate = d.find(state, "withdraw"), d.find(state, "terminate")
         assert withdraw is not None, state
@@ -382,3 +382,19 @@ def test_version_1_keeps_the_exits_before_the_decision_only(key: str, state: str
         fire(old, "withdraw", "applicant", {})
     assert fire(new, "withdraw", "applicant", {}).dest == "withdrawn"
     assert old.state == state
+
+
+@pytest.mark.parametrize("key", ["committed", "joint", "forwarded"])
+def test_renewals_by_law_from_version_3_only(key: str) -> None:
+    """Version 3 adds the system's grant of a renewal undecided when the licence expires (Art. 50), from every
+    review state; older versions keep theirs."""
+    current, older = get_definition(key), get_definition(key, 2)
+    assert current.version == 3
+    assert older.renewal_trigger is None
+    assert older.find(older.open_states[0], "grant_renewal_by_law") is None
+    spec = next(t for t in current.transitions if t.trigger == current.renewal_trigger)
+    assert (spec.dest, spec.roles, spec.outcome, spec.decides, spec.owes_delivery) == (
+        "granted", frozenset({"system"}), "granted", True, True)
+    assert set(spec.sources) == set(current.step_states) | {
+        s for t in current.transitions if t.trigger in ("grant", "deny") for s in t.sources
+    } | {s for t in current.transitions if t.automatic for s in [t.dest]}

@@ -184,6 +184,8 @@ class WorkflowDefinition:
         step_states: states in which departments decide their parallel shares (并联审批); entering one fans
             the case out to one step per department.
         closing_trigger: the trigger that closes a finished case (办结).
+        renewal_trigger: for kinds that renew licences (延续, Art. 50): the system's trigger that grants a renewal
+            still undecided when the licence expires; ``None`` for kinds without renewals.
     """
 
     key: str
@@ -206,6 +208,7 @@ class WorkflowDefinition:
     notices: frozenset[str] = frozenset()
     step_states: frozenset[str] = frozenset()
     closing_trigger: str = "close"
+    renewal_trigger: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "states", tuple(self.states))
@@ -334,6 +337,8 @@ class WorkflowDefinition:
             raise DefinitionError(f"{where}: unknown notices {sorted(self.notices - set(NOTICE_KINDS))}")
         if self.closing_trigger not in triggers:
             raise DefinitionError(f"{where}: closing trigger {self.closing_trigger!r} is not a trigger")
+        if self.renewal_trigger is not None and self.renewal_trigger not in triggers:
+            raise DefinitionError(f"{where}: renewal trigger {self.renewal_trigger!r} is not a trigger")
         if self.deems_acceptance and (self.notice_days is None or self.clock_starts != "acceptance"):
             raise DefinitionError(f"{where}: deemed acceptance needs a notice period and a clock started at "
                                   "acceptance")

@@ -31,6 +31,7 @@ __all__ = [
     "END_STATES",
     "LICENSING_LABELS",
     "RECEPTION_STATES",
+    "RENEWAL_TRIGGER",
     "decision_and_exits",
     "licensing_versions",
     "reception",
@@ -81,6 +82,7 @@ LICENSING_LABELS: dict[str, str] = {
     "request_extension": "申请延期",
     "approve_extension": "批准延期",
     "reject_extension": "驳回延期",
+    "grant_renewal_by_law": "视为准予延续",
 }
 
 _HANDLERS = ("reviewer", "dept_head")
@@ -274,7 +276,27 @@ def decision_and_exits(review_states: Sequence[str], decision_states: Sequence[s
     ]
 
 
-CURRENT_VERSION = 2  # version 1 allowed withdrawal and termination only before the decision
+RENEWAL_TRIGGER = "grant_renewal_by_law"
+
+
+def renewal_by_law(review_states: Sequence[str]) -> TransitionSpec:
+    """A renewal (延续, Art. 50) still undecided when the licence expires counts as granted: the system fires it."""
+    return transition(
+        RENEWAL_TRIGGER,
+        review_states,
+        "granted",
+        "system",
+        clock="stop",
+        outcome="granted",
+        decides=True,
+        owes_delivery=True,
+        description="The licence expired with no decision on its renewal: the renewal counts as granted "
+        "(视为准予延续, Art. 50).",
+    )
+
+
+# Version 1 allowed withdrawal and termination only before the decision; version 3 adds renewals by law.
+CURRENT_VERSION = 3
 
 
 def licensing_versions(
@@ -306,6 +328,7 @@ def licensing_versions(
                 *into_review,
                 *review_internal(review_states, approvers=approvers),
                 *decision_and_exits(review_states, decision_states, exits_after_decision=version >= 2),
+                *((renewal_by_law(review_states),) if version >= 3 else ()),
             ),
             labels=dict(LICENSING_LABELS),
             extension_policy=extension_policy,
@@ -314,6 +337,7 @@ def licensing_versions(
             procedures=SPECIAL_PROCEDURES,
             notices=frozenset(NOTICE_KINDS),
             step_states=frozenset(step_states),
+            renewal_trigger=RENEWAL_TRIGGER if version >= 3 else None,
         )
 
     return {version: build(version) for version in range(1, CURRENT_VERSION + 1)}

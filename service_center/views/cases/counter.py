@@ -69,6 +69,7 @@ def receive():  # type: ignore[no-untyped-def]
                     kind=ApplicantKind(form.applicant_kind.data),
                 ),
                 title=form.title.data or "",
+                licence_expires_on=form.licence_expires_on.data,
             )
         except ServiceError as error:
             db.session.rollback()
