@@ -46,6 +46,9 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY") or None  # filled from instance/ by create_app when unset
 
     # Centre identity, used in case numbers and printed notices.
+    # Public guide pages rendered once per worker and served again while the catalogue is unchanged (0: off).
+    PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
+
     CENTRE_CODE = os.environ.get("CENTRE_CODE", "SC")
     CENTRE_NAME = os.environ.get("CENTRE_NAME", "政务服务中心")
     COMPLAINT_PHONE = os.environ.get("COMPLAINT_PHONE", "12345")
@@ -97,6 +100,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-not-secret"  # noqa: S105
     WTF_CSRF_ENABLED = True
     RATELIMIT_ENABLED = False  # one app serves every test from 127.0.0.1; tests/web/test_throttle.py enables it
+    PAGE_CACHE_SECONDS = 0  # tests/web/test_page_cache.py turns it on
 
 
 class ProductionConfig(Config):

@@ -13,12 +13,14 @@ from ..database import read_without_transaction
 from ..extensions import db
 from ..labels import CASE_TYPE_LABELS, label
 from ..models import CaseType, Department, Item, ItemStatus
+from .page_cache import cached_public_page
 from .pagination import int_arg, like, paginate, search_term
 
 bp = Blueprint("guide", __name__, url_prefix="/guide")
 
 
 @bp.route("/")
+@cached_public_page
 def catalogue():  # type: ignore[no-untyped-def]
     """Published items, searchable by name or code and filterable by department and case type."""
     read_without_transaction(db.session)
@@ -47,6 +49,7 @@ def catalogue():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<code>")
+@cached_public_page
 def item_guide(code: str):  # type: ignore[no-untyped-def]
     """The guide of the item's published version: conditions, materials, limits, fees, windows, flow chart."""
     read_without_transaction(db.session)
