@@ -16,14 +16,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
 from ..database import read_without_transaction
 from ..extensions import db
-from ..models import Department, Item, ItemMaterial, Window, item_windows
 
 MAX_ENTRIES = 2048
 
@@ -31,23 +29,21 @@ _lock = threading.Lock()
 _pages: OrderedDict[tuple[str, str], tuple[tuple[Any, ...], float, bytes, str]] = OrderedDict()
 
 
+# One round trip, written out once: building it with the expression language on every request cost more than
+# running it. Portable SQL (SQLite and PostgreSQL).
+STAMP_SQL = (
+    "SELECT (SELECT count(*) FROM items), (SELECT max(updated_at) FROM items),"
+    " (SELECT count(*) FROM item_materials), (SELECT max(id) FROM item_materials),"
+    " (SELECT max(updated_at) FROM departments), (SELECT max(updated_at) FROM windows),"
+    " (SELECT count(*) FROM item_windows), (SELECT coalesce(sum(window_id * 7919 + item_id), 0) FROM item_windows)"
+)
+
+
 def catalogue_stamp() -> tuple[Any, ...]:
     """What changes whenever anything a guide page shows changes: rows and last changes of items, their
     materials, departments and windows, and which windows accept which items (one query). A published item
     changes only by a new version or a change of its status, both of which show here."""
-    def last(model: type) -> sa.ScalarSelect:
-        return sa.select(sa.func.max(model.updated_at)).scalar_subquery()
-
-    def count(model: type) -> sa.ScalarSelect:
-        return sa.select(sa.func.count()).select_from(model).scalar_subquery()
-
-    row = db.session.execute(sa.select(
-        count(Item), last(Item), count(ItemMaterial), sa.select(sa.func.max(ItemMaterial.id)).scalar_subquery(),
-        last(Department), last(Window), count(item_windows),
-        sa.select(sa.func.coalesce(sa.func.sum(item_windows.c.window_id * 7919 + item_windows.c.item_id), 0))
-        .scalar_subquery(),
-    )).one()
-    return tuple(row)
+    return tuple(db.session.connection().exec_driver_sql(STAMP_SQL).one())
 
 
 def _cacheable() -> bool:
