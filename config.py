@@ -68,12 +68,18 @@ class Config:
     LOGIN_FREE_ATTEMPTS = int(os.environ.get("LOGIN_FREE_ATTEMPTS", "5"))
     LOGIN_MAX_LOCK_MINUTES = int(os.environ.get("LOGIN_MAX_LOCK_MINUTES", "60"))
     LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+    # Those locks hold per account and client address. Failures from all addresses together lock the account from
+    # LOGIN_ACCOUNT_FREE_ATTEMPTS on, except at addresses it signed in from within LOGIN_KNOWN_ADDRESS_DAYS.
+    LOGIN_ACCOUNT_FREE_ATTEMPTS = int(os.environ.get("LOGIN_ACCOUNT_FREE_ATTEMPTS", "50"))
+    LOGIN_KNOWN_ADDRESS_DAYS = int(os.environ.get("LOGIN_KNOWN_ADDRESS_DAYS", "90"))
     # Failed sign-ins and failed case lookups allowed per client address (service_center/throttle.py).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per minute;60 per hour")
     DOOR_BURST_LIMIT = os.environ.get("DOOR_BURST_LIMIT", "30 per minute")  # every POST to those two pages
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")  # e.g. redis://127.0.0.1:6379
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
+    # Production refuses a per-process store (memory://) unless this accepts that each process counts apart.
+    RATELIMIT_ALLOW_PER_PROCESS = _env_bool("RATELIMIT_ALLOW_PER_PROCESS", False)
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))  # reverse proxies in front of the app
 
     SWEEP_CRON = os.environ.get("SWEEP_CRON", "30 0 * * *")  # `flask cases scheduler`: daily at 00:30 centre time
@@ -81,6 +87,7 @@ class Config:
     CLOCK_COUNTS_START_DAY = _env_bool("CLOCK_COUNTS_START_DAY", False)
 
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    HSTS_SECONDS = 0  # Strict-Transport-Security max-age; 0: no header (production sets it)
     DEMO_ALLOWED = True  # `flask demo` may create the demo accounts
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -109,14 +116,23 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     DEMO_ALLOWED = False  # no demo accounts with a published password unless --force
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
 
     @staticmethod
     def check(config: dict) -> None:
-        """Refuse to start without a real secret key."""
+        """Refuse to start without a real secret key, or with rate limits counted apart by each process."""
         key = config.get("SECRET_KEY") or ""
         if len(key) < 32 or key in {"dev", "changeme", "secret"}:
             raise RuntimeError(
                 "ProductionConfig needs SECRET_KEY set in the environment to a random value of 32+ characters"
+            )
+        per_process = (config.get("RATELIMIT_STORAGE_URI") or "memory://").split("://")[0] in {"memory", "sc-memory"}
+        if config.get("RATELIMIT_ENABLED") and per_process and not config.get("RATELIMIT_ALLOW_PER_PROCESS"):
+            raise RuntimeError(
+                "ProductionConfig refuses RATELIMIT_STORAGE_URI=memory://: every worker process would count failed "
+                "sign-ins and case lookups apart, multiplying the limits by the number of workers. Set "
+                "RATELIMIT_STORAGE_URI to a shared store (redis://host:6379), or RATELIMIT_ALLOW_PER_PROCESS=1 "
+                "if the application runs as one process (or the multiplied limits are accepted)"
             )
 
 

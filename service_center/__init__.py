@@ -113,9 +113,11 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     register_cli(app)
 
     from .labels import TEMPLATE_GLOBALS
+    from .masking import shown_id_number, shown_phone
     from .views.pagination import page_url
 
-    app.jinja_env.globals.update(TEMPLATE_GLOBALS, page_url=page_url)
+    app.jinja_env.globals.update(TEMPLATE_GLOBALS, page_url=page_url, shown_id_number=shown_id_number,
+                                 shown_phone=shown_phone)
 
     @app.context_processor
     def _globals() -> dict:

@@ -1,9 +1,17 @@
-"""Masking of applicants' personal data for public pages (tracking): names, ID numbers, phone numbers.
+"""Masking of applicants' personal data: names, ID numbers, phone numbers.
 
-One module so every public page masks the same way. Staff pages in scope show the full data instead.
+One module so every page masks the same way. Public pages (tracking) mask all three. Staff pages in scope show
+the full data to the staff who handle cases (clerks, reviewers, heads) and to the oversight roles that answer
+for them (manager, supervisor); the administrator, who manages configuration and accounts, sees the applicant's
+name but the ID number and phone masked (least privilege): :func:`shown_id_number`, :func:`shown_phone`.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import User
 
 MASK = "*"
 
@@ -38,3 +46,20 @@ def mask_id_number(id_number: str) -> str:
 def mask_phone(phone: str) -> str:
     """Keep the first 3 and the last 4 digits: 13800000000 -> 138****0000."""
     return _keep_ends(phone, 3, 4)
+
+
+def sees_full_identity(user: User) -> bool:
+    """Whether ``user`` sees applicants' full ID numbers and phones on staff pages: everyone but the administrator."""
+    from .models import Role
+
+    return user.role != Role.ADMIN
+
+
+def shown_id_number(id_number: str | None, user: User) -> str:
+    """The ID number as ``user`` may see it on a staff page (a page, a list, a notice, an export)."""
+    return (id_number or "") if sees_full_identity(user) else mask_id_number(id_number or "")
+
+
+def shown_phone(phone: str | None, user: User) -> str:
+    """The phone number as ``user`` may see it on a staff page."""
+    return (phone or "") if sees_full_identity(user) else mask_phone(phone or "")

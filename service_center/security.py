@@ -1,4 +1,5 @@
-"""Request and response hygiene for every page: no NUL characters in, no caching or framing of staff pages out.
+"""Request and response hygiene for every page: no NUL characters in, no caching or framing of staff pages out,
+HTTPS only (HSTS) in production.
 
 NUL (U+0000) is never meaningful in a form, a query string or a path, and PostgreSQL cannot store it in text
 (psycopg raises): such a request is answered 400 before any view runs, on both databases alike.
@@ -27,6 +28,8 @@ def _has_nul() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    hsts_seconds = int(app.config.get("HSTS_SECONDS") or 0)
+
     @app.before_request
     def _refuse_nul() -> None:
         if _has_nul():
@@ -38,6 +41,8 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if hsts_seconds:  # production: browsers keep to HTTPS for this site (they ignore it over plain HTTP)
+            response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}")
         if request.endpoint != "static" and (
             current_user.is_authenticated or request.endpoint in _PRIVATE_PUBLIC_ENDPOINTS
         ):

@@ -30,7 +30,7 @@ from .catalogue import (
     item_windows,
 )
 from .organisation import Department, Window, user_windows
-from .user import Role, User
+from .user import Role, SignInAddress, User
 
 __all__ = [
     "SPECIAL_PROCEDURES",
@@ -59,6 +59,7 @@ __all__ = [
     "ItemStatus",
     "JoinRule",
     "Role",
+    "SignInAddress",
     "User",
     "Window",
     "item_departments",

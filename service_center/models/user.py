@@ -81,3 +81,29 @@ class User(UserMixin, Timestamps, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class SignInAddress(db.Model):
+    """One account seen from one client address: its failed sign-ins, its lock, its last successful sign-in.
+
+    The lock that stops password guessing is kept here, per account and address, so guessing from one address
+    cannot keep the account's owner out at theirs. An address the account signed in from recently is *known*:
+    the account-wide lock (``User.locked_until``, set after many failures from many addresses) spares it.
+    """
+
+    __tablename__ = "sign_in_addresses"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "address"),
+        sa.CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(sa.String(45))  # an IPv6 address in text is at most 45 characters
+    failed_logins: Mapped[int] = mapped_column(default=0)  # named as on User: both count the same way
+    last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return f"<SignInAddress user={self.user_id} {self.address} failures={self.failed_logins}>"

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from werkzeug.security import generate_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Department, Role, User, Window, utcnow
+from ..models import Department, Role, SignInAddress, User, Window, utcnow
 from ..models.user import new_session_token
 from ..text import clean_text
 from . import ServiceError
 
-# Compared against when the username is unknown, so both paths cost one scrypt check.
-_DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
+# Checked against when the username is unknown or the account inactive, so every attempt costs one scrypt check.
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method="scrypt")
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -40,9 +41,14 @@ class LockPolicy:
         return min(2 ** (failures - self.free_attempts), self.max_lock_minutes)
 
 
-def _policy() -> LockPolicy:
+def _address_policy() -> LockPolicy:
     cfg = current_app.config
     return LockPolicy(cfg["LOGIN_FREE_ATTEMPTS"], cfg["LOGIN_MAX_LOCK_MINUTES"])
+
+
+def _account_policy() -> LockPolicy:
+    cfg = current_app.config
+    return LockPolicy(cfg["LOGIN_ACCOUNT_FREE_ATTEMPTS"], cfg["LOGIN_MAX_LOCK_MINUTES"])
 
 
 def _refusal() -> LoginRefused:
@@ -51,40 +57,76 @@ def _refusal() -> LoginRefused:
                           "a while.", n=current_app.config["LOGIN_FREE_ATTEMPTS"]))
 
 
-def authenticate(username: str, password: str, *, now: datetime | None = None) -> User:
-    """Check the credentials and return the user, or raise :class:`LoginRefused`.
+def _count_failure(holder: User | SignInAddress, policy: LockPolicy, now: datetime, window: timedelta) -> None:
+    """One more failure on ``holder`` (an account's count, or an account-and-address's), locking it per ``policy``."""
+    last = holder.last_failed_login_at
+    holder.failed_logins = 1 if last is None or now - last > window else holder.failed_logins + 1
+    holder.last_failed_login_at = now
+    minutes = policy.lock_minutes(holder.failed_logins)
+    if minutes:
+        holder.locked_until = now + timedelta(minutes=minutes)
 
-    From the ``LOGIN_FREE_ATTEMPTS``-th failure in a row the account is locked for a delay that doubles with
-    each further failure; a locked account is refused without looking at the password. Failures older than
-    ``LOGIN_FAILURE_WINDOW_MINUTES`` are forgotten, success resets the count. The user's row is locked while
-    the password is checked (PostgreSQL; SQLite's write transactions are serial), so parallel guesses take
-    turns and each one sees the lock the previous one set.
+
+def _forget_stale_addresses(user: User, now: datetime, window: timedelta, known_for: timedelta) -> None:
+    """Drop the user's address rows that no longer hold anything: no lock in force, no recent failure, not known."""
+    db.session.execute(sa.delete(SignInAddress).where(
+        SignInAddress.user_id == user.id,
+        sa.or_(SignInAddress.locked_until.is_(None), SignInAddress.locked_until <= now),
+        sa.or_(SignInAddress.last_failed_login_at.is_(None), SignInAddress.last_failed_login_at < now - window),
+        sa.or_(SignInAddress.last_signed_in_at.is_(None), SignInAddress.last_signed_in_at < now - known_for),
+    ))
+
+
+def authenticate(username: str, password: str, *, address: str = "", now: datetime | None = None) -> User:
+    """Check the credentials given from client ``address`` and return the user, or raise :class:`LoginRefused`.
+
+    Guessing is capped per account *and* address (:class:`SignInAddress`): from the ``LOGIN_FREE_ATTEMPTS``-th
+    failure in a row from one address, that address is locked out of that account for a delay that doubles
+    with each further failure; other addresses are not affected, so nobody can keep a user out by guessing
+    from elsewhere. Failures from every address also add up per account: from ``LOGIN_ACCOUNT_FREE_ATTEMPTS``
+    the account is locked (doubling likewise) for every address except the *known* ones, those it signed in
+    from within ``LOGIN_KNOWN_ADDRESS_DAYS``. Failures older than ``LOGIN_FAILURE_WINDOW_MINUTES`` are
+    forgotten; a success clears its address's count. A locked attempt is refused without looking at the
+    result of the password check and is not counted.
+
+    Every attempt runs exactly one password hash check (against a dummy hash for an unknown or inactive
+    account), so no refusal answers faster than another. The user's row is locked while the password is
+    checked (PostgreSQL; SQLite's write transactions are serial), so parallel guesses take turns and each one
+    sees the lock the previous one set.
     """
     now = now or utcnow()
+    cfg = current_app.config
+    window = timedelta(minutes=cfg["LOGIN_FAILURE_WINDOW_MINUTES"])
+    known_for = timedelta(days=cfg["LOGIN_KNOWN_ADDRESS_DAYS"])
+    address = address[:45]
     query = sa.select(User).where(User.username == username.strip())
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update()
     user = db.session.scalar(query)
-    if user is None or not user.active:
-        # Same cost and answer as a real check: no hint which accounts exist, and a disabled account's
-        # password cannot be confirmed.
-        generate_password_hash(password, method="scrypt")
+    usable = user is not None and user.active
+    # The one hash check of this attempt, whatever follows: the same cost for every answer.
+    password_ok = check_password_hash(user.password_hash if usable else _DUMMY_HASH, password)
+    if not usable:  # a disabled account's password cannot be confirmed either
         raise _refusal()
-    if user.locked_until and user.locked_until > now:
+    _forget_stale_addresses(user, now, window, known_for)
+    seen = db.session.scalar(sa.select(SignInAddress).where(SignInAddress.user_id == user.id,
+                                                            SignInAddress.address == address))
+    known = seen is not None and seen.last_signed_in_at is not None and now - seen.last_signed_in_at <= known_for
+    address_locked = seen is not None and seen.locked_until is not None and seen.locked_until > now
+    account_locked = user.locked_until is not None and user.locked_until > now and not known
+    if address_locked or account_locked:
         raise _refusal()
-    if not user.check_password(password):
-        window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-        if user.last_failed_login_at is None or now - user.last_failed_login_at > window:
-            user.failed_logins = 0
-        user.failed_logins += 1
-        user.last_failed_login_at = now
-        minutes = _policy().lock_minutes(user.failed_logins)
-        if minutes:
-            user.locked_until = now + timedelta(minutes=minutes)
+    if seen is None:
+        seen = SignInAddress(user_id=user.id, address=address, failed_logins=0)
+        db.session.add(seen)
+    if not password_ok:
+        _count_failure(seen, _address_policy(), now, window)
+        _count_failure(user, _account_policy(), now, window)
         db.session.flush()
         raise _refusal()
-    user.failed_logins = 0
-    user.locked_until = None
+    seen.failed_logins = 0
+    seen.locked_until = None
+    seen.last_signed_in_at = now
     user.last_login_at = now
     db.session.flush()
     return user
@@ -153,6 +195,8 @@ def change_password(user: User, password: str) -> None:
     user.set_password(password)
     user.failed_logins = 0
     user.locked_until = None
+    db.session.execute(sa.update(SignInAddress).where(SignInAddress.user_id == user.id)
+                       .values(failed_logins=0, locked_until=None))
     db.session.flush()
 
 

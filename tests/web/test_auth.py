@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from service_center.extensions import db
-from service_center.models import Role, User, utcnow
+from service_center.models import Role, SignInAddress, User, utcnow
 from service_center.services.accounts import LockPolicy
 from tests.conftest import PASSWORD, extract_csrf, login
 
@@ -107,19 +107,25 @@ def test_lockout_after_repeated_failures_refuses_even_the_right_password(app, cl
     for _ in range(app.config["LOGIN_FREE_ATTEMPTS"]):
         login(client, user.username, "wrong-password")
     db.session.expire_all()
-    locked = db.session.get(User, user.id)
-    assert locked.locked_until is not None
+    seen = db.session.scalar(sa.select(SignInAddress).where(SignInAddress.user_id == user.id))
+    assert seen.address == "127.0.0.1"  # the lock is this account's at this address
+    assert seen.locked_until is not None
     response = login(client, user.username, PASSWORD)
     assert response.status_code == 401
     assert client.get("/").status_code == 302
 
 
 def test_lock_expires(app, client, make_user):
-    user = make_user(Role.CLERK, failed_logins=7, locked_until=utcnow() - timedelta(seconds=1))
+    user = make_user(Role.CLERK)
+    db.session.add(SignInAddress(user_id=user.id, address="127.0.0.1", failed_logins=7,
+                                 last_failed_login_at=utcnow() - timedelta(minutes=2),
+                                 locked_until=utcnow() - timedelta(seconds=1)))
     db.session.commit()
     assert login(client, user.username).status_code == 302
     db.session.expire_all()
-    assert db.session.get(User, user.id).failed_logins == 0
+    seen = db.session.scalar(sa.select(SignInAddress).where(SignInAddress.user_id == user.id))
+    assert (seen.failed_logins, seen.locked_until) == (0, None)
+    assert seen.last_signed_in_at is not None
 
 
 @pytest.mark.parametrize(
