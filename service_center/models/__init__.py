@@ -29,7 +29,9 @@ from .catalogue import (
     item_departments,
     item_windows,
 )
+from .jobs import JobFailure, JobOutcome, JobRun
 from .organisation import Department, Window, user_windows
+from .outbox import Channel, OutboxMessage, OutboxStatus
 from .user import Role, SignInAddress, User
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "CaseOutcome",
     "CasePause",
     "CaseStep",
+    "Channel",
     "ExtensionStatus",
     "ProcedureType",
     "StepStatus",
@@ -57,7 +60,12 @@ __all__ = [
     "ItemCategory",
     "ItemMaterial",
     "ItemStatus",
+    "JobFailure",
+    "JobOutcome",
+    "JobRun",
     "JoinRule",
+    "OutboxMessage",
+    "OutboxStatus",
     "Role",
     "SignInAddress",
     "User",

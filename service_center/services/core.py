@@ -30,6 +30,7 @@ from ..models import Case, CaseEvent, CasePause, CaseStep, ExtensionStatus, Role
 from ..queries.scope import may_act
 from . import Conflict, NotFound
 from .clock import local_now, refresh_due_dates, work_calendar
+from .outbox import tell_applicant
 from .refusals import Forbidden, translate
 
 
@@ -173,6 +174,7 @@ def perform(
         case=case, step_id=step_id, at=now, actor_id=actor.user_id, actor_role=actor.role, trigger=trigger,
         from_state=fired.source, to_state=fired.dest, comment=comment, data=_jsonable(data or {}),
     ))
+    tell_applicant(case, fired.spec, fired.definition, actor.role, now)  # what the transition owes the applicant
     # Every action writes the case row (internal transitions too), so its lock_version is checked and bumped:
     # a concurrent action on the same case fails at the flush with Conflict instead of being lost.
     case.updated_at = utcnow()

@@ -1,0 +1,51 @@
+"""The built-in jobs: the receipt sweeps and renewals (daily at SWEEP_CRON), abandoned disclosure requests
+(daily), and the outbox sender (every OUTBOX_SEND_MINUTES)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from ..models import CaseEvent
+from ..services.outbox import send_pending, tell_applicants_of_events
+from ..services.renewals import grant_expired_renewals
+from ..services.sweeps import SweepPart, sweep_deemed_acceptance, sweep_lapsed_gaps
+from .registry import JobContext, register_job
+
+SWEEP_SCHEDULE = "config:SWEEP_CRON"
+
+
+def _sweep_part(ctx: JobContext, run: Callable[..., SweepPart], count: str) -> dict[str, int]:
+    """A set-based sweep as a job: commits per batch, reports the cases it could not handle, then tells the
+    applicants of the events it wrote (same keys on a redo: nothing added twice)."""
+    part = run(when=ctx.now, commit=ctx.commit)
+    for failure in part.failed:
+        ctx.failed(failure.number, failure.reason)
+    told = tell_applicants_of_events(CaseEvent.at == ctx.now, CaseEvent.actor_role == "system")
+    return {count: part.done, "notified": told}
+
+
+@register_job("cases.deemed_acceptance", cron=SWEEP_SCHEDULE,
+              description="Deem accepted (视为受理) the applications whose notice period ended with no notice.")
+def deemed_acceptance_job(ctx: JobContext) -> dict[str, int]:
+    return _sweep_part(ctx, sweep_deemed_acceptance, "deemed_accepted")
+
+
+@register_job("cases.lapsed_gaps", cron=SWEEP_SCHEDULE,
+              description="Terminate (终止) the cases whose 容缺 materials never arrived by their due date.")
+def lapsed_gaps_job(ctx: JobContext) -> dict[str, int]:
+    return _sweep_part(ctx, sweep_lapsed_gaps, "terminated")
+
+
+@register_job("cases.renewals", cron=SWEEP_SCHEDULE,
+              description="Grant by law (Art. 50) the renewals still undecided when their licence expired.")
+def renewals_job(ctx: JobContext) -> dict[str, int]:
+    return _sweep_part(ctx, grant_expired_renewals, "renewals_granted")
+
+
+@register_job("outbox.send", every=timedelta(minutes=1),
+              description="Send the pending notifications (SMS, e-mail); retry with backoff, then dead letter.")
+def send_outbox_job(ctx: JobContext) -> dict[str, int]:
+    result = send_pending(now=ctx.now)
+    return {"sent": result.sent, "retried": result.retried, "dead": result.dead}
+
