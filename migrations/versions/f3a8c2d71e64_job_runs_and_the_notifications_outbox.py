@@ -1,7 +1,7 @@
 """Job runs (one per job and period) with their failures, and the notifications outbox
 
 Revision ID: f3a8c2d71e64
-Revises: 5d1e0a7c9b21
+Revises: 5939f17a8ec7
 Create Date: 2026-12-02 17:05:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'f3a8c2d71e64'
-down_revision = '5d1e0a7c9b21'
+down_revision = '5939f17a8ec7'
 branch_labels = None
 depends_on = None
 
