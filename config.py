@@ -83,6 +83,10 @@ class Config:
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))  # reverse proxies in front of the app
 
     SWEEP_CRON = os.environ.get("SWEEP_CRON", "30 0 * * *")  # `flask cases scheduler`: daily at 00:30 centre time
+    # The warning sweep (service_center/services/warnings.py): when it runs (every 5 minutes), and how many calendar
+    # days back it judges cases whose clock stopped (decided, closed or delivered late), to catch up after downtime.
+    WARNINGS_CRON = os.environ.get("WARNINGS_CRON", "*/5 * * * *")
+    WARNINGS_LOOKBACK_DAYS = int(os.environ.get("WARNINGS_LOOKBACK_DAYS", "31"))
     # Limits count from the working day after acceptance (DOMAIN.md); on, the day of acceptance is day 1.
     CLOCK_COUNTS_START_DAY = _env_bool("CLOCK_COUNTS_START_DAY", False)
 

@@ -32,9 +32,25 @@ from .catalogue import (
 from .jobs import JobFailure, JobOutcome, JobRun
 from .organisation import Department, Window, user_windows
 from .outbox import Channel, OutboxMessage, OutboxStatus
+from .supervision import (
+    RULE_LEVELS,
+    AppealStatus,
+    CardAppeal,
+    WarningCard,
+    WarningLevel,
+    WarningRule,
+    WarningSetting,
+)
 from .user import Role, SignInAddress, User
 
 __all__ = [
+    "RULE_LEVELS",
+    "AppealStatus",
+    "CardAppeal",
+    "WarningCard",
+    "WarningLevel",
+    "WarningRule",
+    "WarningSetting",
     "SPECIAL_PROCEDURES",
     "ApplicantKind",
     "CalendarDay",

@@ -60,6 +60,12 @@ class Case(Timestamps, db.Model):
         sa.Index("ix_cases_open_licence_expiry", "licence_expires_on", postgresql_where=sa.text("in_progress"),
                  sqlite_where=sa.text("in_progress")),
         sa.Index("ix_cases_department_received", "department_id", "received_on"),
+        # The warning sweep: undelivered grants, and cases whose clock stopped lately (judged by that day).
+        sa.Index("ix_cases_open_due_delivery", "due_delivery", postgresql_where=sa.text("in_progress"),
+                 sqlite_where=sa.text("in_progress")),
+        sa.Index("ix_cases_decided_on", "decided_on"),
+        sa.Index("ix_cases_closed_on", "closed_on"),
+        sa.Index("ix_cases_delivered_on", "delivered_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

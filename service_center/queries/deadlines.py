@@ -84,6 +84,29 @@ def has_overdue_step(today: date) -> sa.Exists:
     return sa.exists().where(step_overdue(today)).correlate_except(CaseStep, CasePause)
 
 
+def delivery_overdue(today: date) -> sa.ColumnElement[bool]:
+    """A grant whose certificate is still undelivered after its delivery date (送达, Art. 44)."""
+    return sa.and_(Case.in_progress, Case.delivered_on.is_(None), Case.due_delivery < today)
+
+
+def clock_stopped_on() -> sa.ColumnElement[date]:
+    """The day a finished clock stopped: the decision, or the end of a case closed without one (withdrawn,
+    terminated ...). A case that finished late is judged as of this day, never as of today."""
+    return sa.func.coalesce(Case.decided_on, Case.closed_on)
+
+
+def stopped_late(due: sa.ColumnElement, since: date) -> sa.ColumnElement[bool]:
+    """The clock stopped (on or after ``since``) after ``due``: decided or closed late. Open pauses played no
+    part: the pauses ended by then and the due dates already count them."""
+    stopped = sa.or_(Case.decided_on >= since, sa.and_(Case.decided_on.is_(None), Case.closed_on >= since))
+    return sa.and_(Case.due_promised.is_not(None), stopped, clock_stopped_on() > due)
+
+
+def delivered_late(since: date) -> sa.ColumnElement[bool]:
+    """Delivered (on or after ``since``) after the delivery date."""
+    return sa.and_(Case.delivered_on >= since, Case.delivered_on > Case.due_delivery)
+
+
 @dataclass(frozen=True)
 class Deadlines:
     """The predicates as they stand on ``today``, with the last day that still counts as due soon."""
