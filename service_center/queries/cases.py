@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import Case, CaseStep, Role, StepStatus, User
 from .deadlines import Deadlines, open_pause, overdue_statutory, step_pending
 from .scope import applications, visible_clause
+from .warnings import landing_cards, pending_appeals
 
 
 def case_list_query(user: User, *, q: str = "", state: str = "", due: str = "",
@@ -119,4 +120,7 @@ def landing_context(user: User) -> dict[str, object]:
     for key in ("recent", "open_cases", "overdue"):
         listed += context.get(key, [])  # the case lists shown, whose badges the page needs
     context["badges"] = deadlines.badges(listed)
+    if user.role != Role.ADMIN:  # the warning cards the user answers for (all, for the oversight roles)
+        context["cards"] = landing_cards(user)
+        context["pending_appeals"] = pending_appeals(user)
     return context

@@ -10,9 +10,11 @@ def register_blueprints(app: Flask) -> None:
     from .cases import bp as cases_bp
     from .guide import bp as guide_bp
     from .main import bp as main_bp
+    from .supervision import bp as supervision_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(guide_bp)
+    app.register_blueprint(supervision_bp)
