@@ -83,6 +83,23 @@ class Config:
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))  # reverse proxies in front of the app
 
     SWEEP_CRON = os.environ.get("SWEEP_CRON", "30 0 * * *")  # `flask cases scheduler`: daily at 00:30 centre time
+    JOB_TICK_SECONDS = int(os.environ.get("JOB_TICK_SECONDS", "60"))  # the scheduler looks for due job periods
+
+    # The notifications outbox (service_center/services/outbox.py): backends, retries with doubling waits.
+    OUTBOX_SMS_BACKEND = os.environ.get("OUTBOX_SMS_BACKEND", "log")  # log | http
+    OUTBOX_EMAIL_BACKEND = os.environ.get("OUTBOX_EMAIL_BACKEND", "log")  # log | smtp
+    OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "8"))  # then the message is a dead letter
+    OUTBOX_RETRY_SECONDS = int(os.environ.get("OUTBOX_RETRY_SECONDS", "60"))
+    OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("OUTBOX_RETRY_MAX_SECONDS", str(6 * 3600)))
+    SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+    SMS_GATEWAY_TOKEN = os.environ.get("SMS_GATEWAY_TOKEN", "")
+    SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")  # 短信签名
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@localhost")
     # The warning sweep (service_center/services/warnings.py): when it runs (every 5 minutes), and how many calendar
     # days back it judges cases whose clock stopped (decided, closed or delivered late), to catch up after downtime.
     WARNINGS_CRON = os.environ.get("WARNINGS_CRON", "*/5 * * * *")

@@ -60,8 +60,10 @@ def register_cli(app: Flask) -> None:
     from .calendar_cli import calendar_cli
     from .cases_cli import cases_cli
     from .demo.cli import demo_command
+    from .jobs_cli import jobs_cli
 
     app.cli.add_command(calendar_cli)
     app.cli.add_command(cases_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

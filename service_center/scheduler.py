@@ -1,8 +1,9 @@
-"""The scheduler process: runs the daily sweep of the case book (APScheduler, cron-style, in the centre's time).
+"""The scheduler process: ticks the registered jobs (:mod:`service_center.jobs`) with APScheduler.
 
 Run it as its own process (``flask cases scheduler``), never inside the web workers. Several scheduler
-processes may run (on two machines for availability): the sweep claims its rows with ``FOR UPDATE SKIP LOCKED``
-on PostgreSQL and is idempotent, so a case is never handled twice.
+processes may run (on two machines for availability): the job runner does each (job, period) once, and the
+sweeps claim their rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so a case is never handled twice.
+:func:`sweep` is the daily sweep run directly, outside the registry (tests, benchmarks).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from .extensions import db
@@ -20,9 +21,6 @@ from .services.renewals import grant_expired_renewals
 from .services.sweeps import SweepFailure, SweepPart, sweep_deemed_acceptance, sweep_lapsed_gaps
 
 log = logging.getLogger(__name__)
-
-SWEEP_JOB_ID = "cases-sweep"
-
 
 @dataclass(frozen=True)
 class SweepResult:
@@ -63,22 +61,28 @@ def sweep() -> SweepResult:
                        renewals.done)
 
 
-def _scheduled_sweep(app: Flask) -> None:
+def _scheduled_tick(app: Flask, name: str) -> None:
+    """One APScheduler firing: run what is due of the job ``name`` (its current period, a crashed or failed run
+    to redo, missed periods), each (job, period) once across every scheduler process."""
+    from .jobs import tick
+
     with app.app_context():
         try:
-            result = sweep()
+            tick(name)
         except Exception:
             db.session.rollback()
-            log.exception("the case sweep failed; it runs again at its next time")
-            raise
+            log.exception("job %s: the tick failed; it runs again at the next one", name)
         finally:
             db.session.remove()
-    log.info("case sweep: %d deemed accepted, %d terminated, %d not handled", result.deemed_accepted,
-             result.terminated, len(result.failed))
 
 
 def schedule_jobs(app: Flask, scheduler: BaseScheduler) -> None:
-    """Add the sweep to ``scheduler`` at SWEEP_CRON in the centre's time zone (missed runs: once, late)."""
-    trigger = CronTrigger.from_crontab(app.config["SWEEP_CRON"], timezone=app.config["BABEL_DEFAULT_TIMEZONE"])
-    scheduler.add_job(_scheduled_sweep, trigger, args=[app], id=SWEEP_JOB_ID, replace_existing=True,
-                      coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
+    """Add every registered job to ``scheduler``: each is ticked every JOB_TICK_SECONDS, and the tick runs the
+    job's periods that are due and not done (the registry's schedules decide, not APScheduler's triggers), so
+    a period missed while no scheduler ran, or a run that crashed, is done at the next tick."""
+    from .jobs import load_jobs
+
+    seconds = int(app.config.get("JOB_TICK_SECONDS", 60))
+    for name in load_jobs():
+        scheduler.add_job(_scheduled_tick, IntervalTrigger(seconds=seconds), args=[app, name], id=f"job:{name}",
+                          replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600)

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import sqlalchemy as sa
+
+from ..extensions import db
 from ..models import CaseEvent
 from ..services.outbox import send_pending, tell_applicants_of_events
 from ..services.renewals import grant_expired_renewals
@@ -16,12 +19,22 @@ SWEEP_SCHEDULE = "config:SWEEP_CRON"
 
 
 def _sweep_part(ctx: JobContext, run: Callable[..., SweepPart], count: str) -> dict[str, int]:
-    """A set-based sweep as a job: commits per batch, reports the cases it could not handle, then tells the
-    applicants of the events it wrote (same keys on a redo: nothing added twice)."""
-    part = run(when=ctx.now, commit=ctx.commit)
+    """A set-based sweep as a job. Each batch commits together with the applicants' messages for the events it
+    wrote (the events after a watermark, at this run's moment): a run killed between batches leaves no case
+    handled and untold, and the redo tells only its own (the keys are the events', so nothing twice)."""
+    watermark = db.session.scalar(sa.select(sa.func.max(CaseEvent.id))) or 0
+    told = 0
+
+    def commit() -> None:
+        nonlocal watermark, told
+        told += tell_applicants_of_events(CaseEvent.id > watermark, CaseEvent.at == ctx.now,
+                                          CaseEvent.actor_role == "system")
+        watermark = db.session.scalar(sa.select(sa.func.max(CaseEvent.id))) or watermark
+        ctx.commit()
+
+    part = run(when=ctx.now, commit=commit)
     for failure in part.failed:
         ctx.failed(failure.number, failure.reason)
-    told = tell_applicants_of_events(CaseEvent.at == ctx.now, CaseEvent.actor_role == "system")
     return {count: part.done, "notified": told}
 
 

@@ -86,8 +86,8 @@ class Job:
 
     @property
     def schedule(self) -> str:
-        """The schedule as people read it: ``every 0:05:00`` or ``cron 30 0 * * *``."""
-        return f"every {self.every}" if self.every is not None else f"cron {self.cron}"
+        """The schedule as people read it: ``every 0:05:00`` or ``cron 30 0 * * *`` (a setting's value)."""
+        return f"every {self.every}" if self.every is not None else f"cron {self.cron_line()}"
 
     def cron_line(self) -> str:
         """The crontab line; ``cron`` may name a setting (``config:SWEEP_CRON``) read from the app config."""

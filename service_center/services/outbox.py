@@ -175,10 +175,9 @@ def notify_many(notices: Iterable[Notice]) -> int:
     insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     added = 0
     for start in range(0, len(rows), 500):
-        result = db.session.execute(
-            insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"]), rows[start:start + 500]
-        )
-        added += max(result.rowcount, 0)
+        statement = (insert(OutboxMessage.__table__).on_conflict_do_nothing(index_elements=["key"])
+                     .returning(OutboxMessage.__table__.c.id))
+        added += len(db.session.execute(statement, rows[start:start + 500]).all())
     return added
 
 
@@ -217,13 +216,13 @@ def _event_key(number: str, trigger: str, at: datetime) -> str:
     return f"case-event:{number}:{trigger}:{at.astimezone(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}"
 
 
-def _case_params(case: Case, definition: WorkflowDefinition, day: date, outcome: str | None,
+def _case_params(case: Case, definition: WorkflowDefinition, day: date, trigger: str,
                  item_name: str | None) -> dict[str, Any]:
     return {
         "centre": current_app.config.get("CENTRE_NAME", ""), "number": case.number,
         "item": item_name or case.title, "day": day,
         "accepted_on": case.accepted_on or day, "due": case.due_delivery or case.due_promised or "",
-        "outcome": definition.label(outcome) if outcome else "",
+        "outcome": definition.label(trigger),  # the action's Chinese name: 准予许可, 视为放弃申请 ...
         "materials": "、".join(case.outstanding_materials or []),
     }
 
@@ -241,7 +240,7 @@ def tell_applicant(case: Case, spec: TransitionSpec, definition: WorkflowDefinit
         address=case.applicant_phone.strip(), case=case, template=f"case.{kind}", params={},
         status=OutboxStatus.PENDING, next_attempt_at=utcnow(),
     )
-    message.pending_params = (definition, at.date(), spec.dest or spec.outcome)  # type: ignore[attr-defined]
+    message.pending_params = (definition, at.date(), spec.trigger)  # type: ignore[attr-defined]
     db.session.add(message)
 
 
@@ -251,9 +250,9 @@ def _fill_case_params(_mapper: Any, connection: sa.Connection, message: OutboxMe
     pending = getattr(message, "pending_params", None)
     case = message.case
     if pending is not None and case is not None:
-        definition, day, outcome = pending
+        definition, day, trigger = pending
         item_name = connection.scalar(sa.select(Item.name).where(Item.id == case.item_id)) if case.item_id else None
-        message.params = _jsonable(_case_params(case, definition, day, case.outcome or outcome, item_name))
+        message.params = _jsonable(_case_params(case, definition, day, trigger, item_name))
 
 
 def tell_applicants_of_events(*conditions: sa.ColumnElement[bool]) -> int:
@@ -276,8 +275,7 @@ def tell_applicants_of_events(*conditions: sa.ColumnElement[bool]) -> int:
         if kind is None or actor_role == "applicant" or not case.applicant_phone.strip():
             continue
         day = at.astimezone(_local_zone()).date()
-        params = _case_params(case, definition, day, case.outcome or spec.outcome,  # type: ignore[union-attr]
-                              case.item.name if case.item is not None else None)
+        params = _case_params(case, definition, day, trigger, case.item.name if case.item is not None else None)
         notices.append(Notice(_event_key(case.number, trigger, at), kind, Channel.SMS, case.applicant_phone.strip(),
                               f"case.{kind}", case.id, params))
     return notify_many(notices)

@@ -171,7 +171,10 @@ def test_the_sweep_command_deems_old_applications_accepted_once(app, hall):
     db.session.expire_all()
     assert (old.state, old.clock_start_on) == ("under_review", date(2026, 3, 2))
     assert noticed.state == "supplement_requested"
-    assert "0 applications deemed accepted" in runner.invoke(args=["cases", "sweep"]).output
+    again = runner.invoke(args=["cases", "sweep"]).output  # the period is done: reported, not repeated
+    assert "1 applications deemed accepted (period " in again
+    assert "already done)" in again
+    assert len(old.events) == 3  # received, accepted, into review: once
 
 
 def test_the_sweep_terminates_cases_whose_gap_materials_never_came(app, hall):
