@@ -45,6 +45,7 @@ ITEM_STATUS_LABELS = {
     ItemStatus.DRAFT: _l("Draft"),
     ItemStatus.PUBLISHED: _l("Published"),
     ItemStatus.SUPERSEDED: _l("Superseded"),
+    ItemStatus.RETIRED: _l("Retired"),
 }
 
 

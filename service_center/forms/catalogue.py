@@ -24,7 +24,8 @@ from ..services.catalogue import (
 from . import Form
 
 MATERIALS_HELP = _l(
-    "One material per line. Start a line with * to mark a key material (关键材料), e.g. \"*Application form\"."
+    "One material per line. Start a line with * to mark a key material (关键材料); after a | comes the "
+    "material's note, e.g. \"*Application form | original, 1 copy\"."
 )
 PERIODS_HELP = _l(
     "Leave empty to accept all year. Otherwise one period per line as YYYY-MM-DD..YYYY-MM-DD, "

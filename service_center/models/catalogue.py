@@ -48,7 +48,8 @@ class JoinRule(enum.StrEnum):
 class ItemStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
-    SUPERSEDED = "superseded"
+    SUPERSEDED = "superseded"  # a newer version replaced it
+    RETIRED = "retired"  # withdrawn (停用/取消): no new applications; running cases keep their version
 
 
 # The workflow definition each case type runs unless the item names another (e.g. "disclosure").
@@ -84,6 +85,7 @@ class Item(Timestamps, db.Model):
         sa.CheckConstraint("promised_limit_days <= statutory_limit_days", name="promised_within_statutory"),
         sa.CheckConstraint("promised_limit_days >= 0", name="promised_non_negative"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
+        sa.CheckConstraint("(status = 'retired') = (retired_at IS NOT NULL)", name="retired_exactly_when_dated"),
         sa.CheckConstraint("case_type <> 'joint' OR lead_department_id IS NOT NULL", name="joint_has_lead"),
         sa.CheckConstraint("case_type <> 'joint' OR join_rule IS NOT NULL", name="joint_has_join_rule"),
         sa.CheckConstraint(
@@ -120,6 +122,7 @@ class Item(Timestamps, db.Model):
     step_limit_days: Mapped[int | None]
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     department: Mapped[Department] = relationship(foreign_keys=[department_id])
     lead_department: Mapped[Department | None] = relationship(foreign_keys=[lead_department_id])
@@ -137,6 +140,10 @@ class Item(Timestamps, db.Model):
     @property
     def is_published(self) -> bool:
         return self.status == ItemStatus.PUBLISHED
+
+    @property
+    def is_retired(self) -> bool:
+        return self.status == ItemStatus.RETIRED
 
     def accepts_on(self, day: date) -> bool:
         """True when the item has no acceptance periods, or ``day`` falls inside one of them."""

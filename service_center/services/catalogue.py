@@ -42,19 +42,24 @@ CODE_MAX = max_length(Item.code)
 # the texts the database leaves unlimited. The item form and the import enforce these, through check_item_data.
 TEXT_LIMITS = {"name": max_length(Item.name), "fees": 2000, "legal_basis": 5000, "conditions": 5000}
 MATERIAL_NAME_MAX = max_length(ItemMaterial.name)
+MATERIAL_NOTE_MAX = max_length(ItemMaterial.note)
 MAX_LIMIT_DAYS = 3650
 DISCLOSURE_WORKFLOW = "disclosure"  # 依申请公开: government information disclosure on request
 KEY_MARKERS = ("*", "＊")
+NOTE_MARKERS = ("|", "｜")  # "*Application form | original and one copy": the text after the bar is the note
+NOTE_SEPARATOR = " | "
 PERIOD_SEPARATOR = ".."
 _LIST_SPLIT = re.compile(r"[;；\n\r]+")
 
 
 @dataclass(frozen=True)
 class MaterialSpec:
-    """One required material (申请材料); ``is_key`` marks a key material (关键材料)."""
+    """One required material (申请材料); ``is_key`` marks a key material (关键材料); ``note`` says what form it
+    takes (e.g. 原件1份, 复印件加盖公章), shown on the guide."""
 
     name: str
     is_key: bool = False
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ class ItemData:
             step_limit_days=item.step_limit_days,
             participating_department_ids=frozenset(d.id for d in item.participating_departments),
             window_ids=frozenset(w.id for w in item.windows),
-            materials=tuple(MaterialSpec(m.name, m.is_key) for m in item.materials),
+            materials=tuple(MaterialSpec(m.name, m.is_key, m.note or "") for m in item.materials),
             acceptance_periods=tuple((p.opens_on, p.closes_on) for p in item.acceptance_periods),
         ).normalized()
 
@@ -119,7 +124,9 @@ class ItemData:
             participating_department_ids=frozenset(self.participating_department_ids) if joint else frozenset(),
             window_ids=frozenset(self.window_ids),
             materials=tuple(
-                MaterialSpec(name, m.is_key) for m in self.materials if (name := clean_text(m.name, single_line=True))
+                MaterialSpec(name, m.is_key, clean_text(m.note, single_line=True))
+                for m in self.materials
+                if (name := clean_text(m.name, single_line=True))
             ),
             acceptance_periods=tuple(sorted(self.acceptance_periods)),
         )
@@ -129,20 +136,27 @@ class ItemData:
 
 
 def parse_materials(text: str) -> tuple[MaterialSpec, ...]:
-    """Materials one per line (or separated by ";"); a leading "*" marks a key material. Names are cleaned
-    (:func:`clean_text`); their length is for :func:`check_item_data`."""
+    """Materials one per line (or separated by ";"); a leading "*" marks a key material and the text after a
+    "|" is the material's note ("*申请书 | 原件1份"). Names and notes are cleaned (:func:`clean_text`); their
+    length is for :func:`check_item_data`."""
     materials = []
     for raw in _LIST_SPLIT.split(text or ""):
         entry = clean_text(raw, single_line=True)
         is_key = entry.startswith(KEY_MARKERS)
-        name = clean_text(entry.lstrip("".join(KEY_MARKERS)), single_line=True)
+        entry = entry.lstrip("".join(KEY_MARKERS))
+        bar = min((i for i in (entry.find(m) for m in NOTE_MARKERS) if i >= 0), default=-1)
+        name, note = (entry[:bar], entry[bar + 1:]) if bar >= 0 else (entry, "")
+        name = clean_text(name, single_line=True)
         if name:
-            materials.append(MaterialSpec(name, is_key))
+            materials.append(MaterialSpec(name, is_key, clean_text(note, single_line=True)))
     return tuple(materials)
 
 
 def format_materials(materials: Iterable[MaterialSpec], separator: str = "\n") -> str:
-    return separator.join(f"{'*' if m.is_key else ''}{m.name}" for m in materials)
+    """The text :func:`parse_materials` reads back into the same materials, notes included."""
+    return separator.join(
+        f"{'*' if m.is_key else ''}{m.name}{NOTE_SEPARATOR + m.note if m.note else ''}" for m in materials
+    )
 
 
 def parse_periods(text: str) -> tuple[tuple[date, date], ...]:
@@ -231,9 +245,19 @@ def check_item_data(data: ItemData, departments: dict[int, Department], windows:
         errors.append(("window_ids", _("Unknown window.")))
     names = [m.name for m in data.materials]
     too_long = next((name for name in names if len(name) > MATERIAL_NAME_MAX), None)
+    long_note = next((m for m in data.materials if len(m.note) > MATERIAL_NOTE_MAX), None)
+    # What separates materials, or a name from its note, cannot be inside one (it would not read back the same).
+    unreadable = next((m for m in data.materials if _LIST_SPLIT.search(m.name + m.note)
+                       or any(bar in m.name for bar in NOTE_MARKERS) or m.name.startswith(KEY_MARKERS)), None)
     if too_long:
         errors.append(("materials", _("A material name may have at most %(max)d characters: %(name)s",
                                       max=MATERIAL_NAME_MAX, name=too_long[:20])))
+    elif long_note:
+        errors.append(("materials", _("A material note may have at most %(max)d characters: %(name)s",
+                                      max=MATERIAL_NOTE_MAX, name=long_note.name[:20])))
+    elif unreadable:
+        errors.append(("materials", _("A material name may not contain “;” or “|”, nor start with “*”; a note may "
+                                      "not contain “;”: %(name)s", name=unreadable.name[:20])))
     elif len(names) != len(set(names)):
         errors.append(("materials", _("A material is listed twice.")))
     return errors
@@ -294,13 +318,15 @@ def apply_data(item: Item, data: ItemData, lookups: Lookups) -> None:
         (lookups.departments[i] for i in data.participating_department_ids), key=lambda d: d.code
     )
     item.windows = sorted((lookups.windows[i] for i in data.window_ids), key=lambda w: w.number)
-    if [(m.name, m.is_key) for m in item.materials] != [(m.name, m.is_key) for m in data.materials]:
+    stored = [(m.name, m.is_key, m.note or "") for m in item.materials]
+    if stored != [(m.name, m.is_key, m.note) for m in data.materials]:
         if item.materials and item.id is not None:
             # Positions are unique per item: delete the old rows before inserting the new ones.
             item.materials = []
             db.session.flush()
         item.materials = [
-            ItemMaterial(position=n, name=m.name, is_key=m.is_key) for n, m in enumerate(data.materials, start=1)
+            ItemMaterial(position=n, name=m.name, is_key=m.is_key, note=m.note)
+            for n, m in enumerate(data.materials, start=1)
         ]
     item.acceptance_periods = [AcceptancePeriod(opens_on=a, closes_on=b) for a, b in data.acceptance_periods]
 
@@ -355,6 +381,7 @@ def revise_item(item: Item, data: ItemData, *, lookups: Lookups | None = None, n
     version + 1 and is published at once. The old row keeps its content so cases received under it still
     read it.
     """
+    ensure_not_retired(item)
     if item.status != ItemStatus.PUBLISHED:
         raise Conflict(_("This version is no longer current; edit the current version."))
     data = data.normalized()
@@ -388,6 +415,7 @@ def save_item(item: Item | None, data: ItemData, *, code: str = "") -> Item:
     """
     if item is None:
         return create_item(code, data)
+    ensure_not_retired(item)
     if item.status == ItemStatus.DRAFT:
         return update_draft(item, data)
     if item.status == ItemStatus.PUBLISHED and ItemData.of(item) == data.normalized():
@@ -411,6 +439,30 @@ def publish_item(item: Item, *, now: datetime | None = None) -> Item:
     if result.rowcount != 1:
         db.session.rollback()
         raise Conflict(_("This item is already published."))
+    db.session.expire(item)
+    return item
+
+
+def ensure_not_retired(item: Item) -> None:
+    """A retired item (停用) is not edited or revised: it stays as it was withdrawn."""
+    if item.status == ItemStatus.RETIRED:
+        raise Conflict(_("“%(item)s” is retired; it can no longer be changed.", item=item.name))
+
+
+def retire_item(item: Item, *, now: datetime | None = None) -> Item:
+    """Retire (停用/取消) the published version of an item: no new applications are received for it from now on,
+    while the cases already received keep running under the version they pinned. The public guide shows it as
+    withdrawn. A second retire (a double click, another admin) is refused with 409."""
+    now = now or utcnow()
+    result = db.session.execute(
+        sa.update(Item)
+        .where(Item.id == item.id, Item.status == ItemStatus.PUBLISHED)
+        .values(status=ItemStatus.RETIRED, retired_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(_("Only the current published version of an item can be retired."))
     db.session.expire(item)
     return item
 

@@ -212,8 +212,9 @@ def item_row(item: Item) -> dict[str, object]:
 
 
 def _defused(column: str, value: object) -> object:
-    """Keep spreadsheets from evaluating text as a formula (CSV injection); the import strips the quote."""
-    if column in _TEXT_COLUMNS and isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
+    """Keep spreadsheets from evaluating text as a formula (CSV injection); the import strips the quote. Text
+    that starts with a quote gets one more, so that the import gives it back as it was."""
+    if column in _TEXT_COLUMNS and isinstance(value, str) and value.startswith((*_FORMULA_PREFIXES, "'")):
         return "'" + value
     return value
 
@@ -346,7 +347,7 @@ def _split(value: str) -> list[str]:
 
 
 def _undefuse(value: str) -> str:
-    if value.startswith("'") and value[1:2] in _FORMULA_PREFIXES:
+    if value.startswith("'") and value[1:2] and value[1:2] in (*_FORMULA_PREFIXES, "'"):
         return value[1:]
     return value
 
@@ -524,6 +525,11 @@ def import_catalogue(filename: str, content: bytes, *, now: datetime | None = No
         raise ImportRejected(errors)
 
     existing = current_items_by_code(code for _row, code, _data in parsed)
+    retired = [RowError(row, "code", _("The item %(code)s is retired; a retired item is not changed or brought "
+                                       "back. Give a new item a new code.", code=code))
+               for row, code, _data in parsed if code in existing and existing[code].status == ItemStatus.RETIRED]
+    if retired:
+        raise ImportRejected(retired)
     result = ImportResult()
     to_revise: list[tuple[Item, ItemData]] = []
     for _row, code, data in parsed:

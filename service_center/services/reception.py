@@ -42,6 +42,9 @@ def receive_application(*, item: Item, window: Window, clerk: User, applicant: A
         raise Forbidden(_("Only a clerk serving this window can receive applications here."))
     if not window.is_open:
         raise ServiceError(_("Window %(number)s is closed.", number=window.number), field="window")
+    if item.is_retired:
+        raise ServiceError(_("“%(item)s” has been retired (停用): no new applications are received for it.",
+                             item=item.name), field="item")
     if not item.is_published:
         raise ServiceError(_("This item version is not published."), field="item")
     if window not in item.windows:

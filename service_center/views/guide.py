@@ -51,11 +51,14 @@ def catalogue():  # type: ignore[no-untyped-def]
 @bp.route("/<code>")
 @cached_public_page
 def item_guide(code: str):  # type: ignore[no-untyped-def]
-    """The guide of the item's published version: conditions, materials, limits, fees, windows, flow chart."""
+    """The guide of the item's published version: conditions, materials, limits, fees, windows, flow chart. A
+    retired item's guide stays readable, marked withdrawn (已停用)."""
     read_without_transaction(db.session)
     item = db.session.scalar(
         sa.select(Item)
-        .where(Item.code == code, Item.status == ItemStatus.PUBLISHED)
+        .where(Item.code == code, Item.status.in_((ItemStatus.PUBLISHED, ItemStatus.RETIRED)))
+        .order_by(Item.version.desc())
+        .limit(1)
         .options(selectinload(Item.materials), selectinload(Item.windows), selectinload(Item.acceptance_periods),
                  selectinload(Item.participating_departments))
     )

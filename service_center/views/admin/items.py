@@ -12,7 +12,7 @@ from ...extensions import db
 from ...forms.catalogue import ImportForm, ItemForm
 from ...models import CaseType, Department, Item, ItemCategory, ItemStatus, Window
 from ...services import ServiceError
-from ...services.catalogue import item_history, latest_versions, publish_item, save_item
+from ...services.catalogue import item_history, latest_versions, publish_item, retire_item, save_item
 from ...services.catalogue_io import ImportRejected, export_csv, export_xlsx, import_catalogue
 from ..pagination import int_arg, like, paginate, search_term
 from . import bp
@@ -94,6 +94,9 @@ def item_form(item_id: int | None = None):  # type: ignore[no-untyped-def]
     if item is not None and item.status == ItemStatus.SUPERSEDED:
         flash(_("This version is superseded; edit the current version instead."), "warning")
         return redirect(url_for("admin.item_detail", item_id=item.id))
+    if item is not None and item.status == ItemStatus.RETIRED:
+        flash(_("This item is retired; it can no longer be changed."), "warning")
+        return redirect(url_for("admin.item_detail", item_id=item.id))
     form = ItemForm()
     _form_choices(form, item)
     if item is not None:
@@ -129,6 +132,16 @@ def item_publish(item_id: int):  # type: ignore[no-untyped-def]
     publish_item(item)  # a ServiceError (409 on a double publish) is rendered by the error handler
     db.session.commit()
     flash(_("Item %(code)s published.", code=item.code), "success")
+    return redirect(url_for("admin.item_detail", item_id=item.id))
+
+
+@bp.route("/items/<int:item_id>/retire", methods=["POST"])
+def item_retire(item_id: int):  # type: ignore[no-untyped-def]
+    """Retire (停用) the item: the counter stops offering it, running cases go on, the guide shows it withdrawn."""
+    item = db.get_or_404(Item, item_id)
+    retire_item(item)  # a ServiceError (409 when not the current published version) goes to the error handler
+    db.session.commit()
+    flash(_("Item %(code)s retired: no new applications are received for it.", code=item.code), "success")
     return redirect(url_for("admin.item_detail", item_id=item.id))
 
 
