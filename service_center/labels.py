@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from workflows.definitions.base import WorkflowDefinition
 from workflows.engine import CaseLike, definition_of
 
-from .models import CaseType, ItemCategory, ItemStatus, JoinRule, Role
+from .models import CalendarSource, CaseType, ItemCategory, ItemStatus, JoinRule, Role
 
 ROLE_LABELS = {
     Role.CLERK: _l("Window clerk"),
@@ -46,6 +46,13 @@ ITEM_STATUS_LABELS = {
     ItemStatus.PUBLISHED: _l("Published"),
     ItemStatus.SUPERSEDED: _l("Superseded"),
     ItemStatus.RETIRED: _l("Retired"),
+}
+
+
+CALENDAR_SOURCE_LABELS = {
+    CalendarSource.PACKAGE: _l("National schedule"),
+    CalendarSource.PUBLISHED: _l("Entered schedule"),
+    CalendarSource.LOCAL: _l("Local entry"),
 }
 
 

@@ -92,7 +92,7 @@ def work_calendar() -> WorkCalendar:
     return calendar
 
 
-def _forget_calendar() -> None:
+def forget_calendar() -> None:
     db.session.info.pop("work_calendar", None)
 
 
@@ -127,7 +127,7 @@ def seed_calendar_from_package(first_year: int | None = None) -> int:
     for year in sorted(years - known):
         db.session.add(CalendarYear(year=year, source=CalendarSource.PACKAGE))
     db.session.flush()
-    _forget_calendar()
+    forget_calendar()
     return len(rows)
 
 
@@ -142,7 +142,7 @@ def set_calendar_day(day: date, is_workday: bool, note: str = "", *, today: date
     else:
         row.is_workday, row.note, row.source = is_workday, note, CalendarSource.LOCAL
     db.session.flush()
-    _forget_calendar()
+    forget_calendar()
     return recompute_open_deadlines(today=today)
 
 
@@ -151,7 +151,7 @@ def publish_year(year: int, *, today: date | None = None) -> int:
     if db.session.get(CalendarYear, year) is None:
         db.session.add(CalendarYear(year=year, source=CalendarSource.PUBLISHED))
         db.session.flush()
-        _forget_calendar()
+        forget_calendar()
     return recompute_open_deadlines(today=today)
 
 
