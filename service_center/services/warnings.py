@@ -57,6 +57,7 @@ from ..queries.deadlines import (
 )
 from .clock import work_calendar
 
+ANALYZE_AFTER = 5000  # cards raised by one sweep after which PostgreSQL's statistics of the table are refreshed
 DEFAULT_REMINDER_DAYS = 1  # DOMAIN.md: 1 working day or less left on the promised limit
 
 _cards = WarningCard.__table__
@@ -152,7 +153,12 @@ def _card_select(rule: WarningRule, condition: sa.ColumnElement[bool], due: sa.C
     query = query.join(due_day, due_day.c.day == due)
     if not isinstance(judged, date):
         query = query.join(judged_day, judged_day.c.day == judged)
-    return query.where(condition)
+    # Cards already raised are skipped by an anti-join on the unique index (a sweep every few minutes meets
+    # the same overdue cases again and again); ON CONFLICT stays the guard against a concurrent sweep.
+    raised = sa.exists().where(
+        WarningCard.case_id == Case.id, WarningCard.level == RULE_LEVELS[rule].value, WarningCard.rule == rule.value,
+        WarningCard.step_id == CaseStep.id if step else WarningCard.step_id.is_(None)).correlate_except(WarningCard)
+    return query.where(condition, ~raised)
 
 
 def _reminder_condition(today: date, thresholds: dict[str, int]) -> sa.ColumnElement[bool]:
@@ -186,34 +192,52 @@ def _lookback(today: date) -> date:
     return today - timedelta(days=current_app.config.get("WARNINGS_LOOKBACK_DAYS", 31))
 
 
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule's predicate, the due date it reads, and the day it judges as of (None: the sweep's day)."""
+
+    rule: WarningRule
+    condition: sa.ColumnElement[bool]
+    due: sa.ColumnElement[Any]
+    judged: sa.ColumnElement[Any] | None = None
+    step: bool = False
+
+
+def rule_checks(today: date, since: date, thresholds: dict[str, int]) -> list[RuleCheck]:
+    """The rules as of ``today`` (the benchmark's floor inserts with the same predicates)."""
+    stopped = clock_stopped_on()
+    return [
+        RuleCheck(WarningRule.STATUTORY_PASSED, overdue_statutory(today), Case.due_statutory),
+        RuleCheck(WarningRule.STATUTORY_PASSED, stopped_late(Case.due_statutory, since), Case.due_statutory,
+                  stopped),
+        RuleCheck(WarningRule.PROMISED_PASSED, sa.and_(overdue_promised(today), ~overdue_statutory(today)),
+                  Case.due_promised),
+        RuleCheck(WarningRule.PROMISED_PASSED, sa.and_(stopped_late(Case.due_promised, since),
+                                                       stopped <= Case.due_statutory), Case.due_promised, stopped),
+        RuleCheck(WarningRule.STEP_OVERRAN, step_overdue(today), CaseStep.due_on, step=True),
+        RuleCheck(WarningRule.DELIVERY_LATE, delivery_overdue(today), Case.due_delivery),
+        RuleCheck(WarningRule.DELIVERY_LATE, delivered_late(since), Case.due_delivery, Case.delivered_on),
+        RuleCheck(WarningRule.PROMISED_SOON, _reminder_condition(today, thresholds), Case.due_promised),
+    ]
+
+
+def sweep_checks(now: datetime) -> list[RuleCheck]:
+    """:func:`rule_checks` as of ``now`` with the stored thresholds."""
+    today = local_day(now)
+    return rule_checks(today, _lookback(today), reminder_thresholds())
+
+
 def card_statements(now: datetime) -> list[tuple[WarningRule, sa.Select]]:
-    """The sweep's ``SELECT`` per rule as of ``now`` (the benchmark's floor reads the same predicates)."""
+    """The sweep's ``SELECT`` per rule as of ``now``: :func:`rule_checks` with the working days over joined."""
     today = local_day(now)
     since = _lookback(today)
     thresholds = reminder_thresholds()
-    calendar = work_calendar()
-    last = calendar.add_working_days(today, max(thresholds.values()))
+    last = work_calendar().add_working_days(today, max(thresholds.values()))
     first, end = _span(today, since, last)
     workdays, ordinals = _workdays(first, end)
-    today_n = ordinals[today]
-
-    def card(rule: WarningRule, condition: sa.ColumnElement[bool], due: sa.ColumnElement[Any],
-             judged: sa.ColumnElement[Any] | date = today, *, step: bool = False) -> tuple[WarningRule, sa.Select]:
-        return rule, _card_select(rule, condition, due, judged, now, workdays, today_n, step=step)
-
-    stopped = clock_stopped_on()
-    return [
-        card(WarningRule.STATUTORY_PASSED, overdue_statutory(today), Case.due_statutory),
-        card(WarningRule.STATUTORY_PASSED, stopped_late(Case.due_statutory, since), Case.due_statutory, stopped),
-        card(WarningRule.PROMISED_PASSED, sa.and_(overdue_promised(today), ~overdue_statutory(today)),
-             Case.due_promised),
-        card(WarningRule.PROMISED_PASSED, sa.and_(stopped_late(Case.due_promised, since),
-                                                  stopped <= Case.due_statutory), Case.due_promised, stopped),
-        card(WarningRule.STEP_OVERRAN, step_overdue(today), CaseStep.due_on, step=True),
-        card(WarningRule.DELIVERY_LATE, delivery_overdue(today), Case.due_delivery),
-        card(WarningRule.DELIVERY_LATE, delivered_late(since), Case.due_delivery, Case.delivered_on),
-        card(WarningRule.PROMISED_SOON, _reminder_condition(today, thresholds), Case.due_promised),
-    ]
+    return [(c.rule, _card_select(c.rule, c.condition, c.due, today if c.judged is None else c.judged, now,
+                                  workdays, ordinals[today], step=c.step))
+            for c in rule_checks(today, since, thresholds)]
 
 
 Notifier = Callable[[Sequence[int]], object]
@@ -229,6 +253,10 @@ def raise_warning_cards(*, now: datetime, notify: Notifier | None = None) -> War
         if ids:
             counts.raised[rule.value] = counts.raised.get(rule.value, 0) + len(ids)
             counts.card_ids += ids
+    if len(counts.card_ids) >= ANALYZE_AFTER and db.session.get_bind().dialect.name == "postgresql":
+        # The next sweep's anti-join must know the cards are there (a plan made on an empty table's statistics
+        # loops over it once per case); autovacuum would tell the planner only later.
+        db.session.execute(sa.text("ANALYZE warning_cards"))
     if counts.card_ids:
         (notify or notify_cards)(counts.card_ids)
     return counts
