@@ -52,6 +52,8 @@ class Config:
     CENTRE_CODE = os.environ.get("CENTRE_CODE", "SC")
     CENTRE_NAME = os.environ.get("CENTRE_NAME", "政务服务中心")
     COMPLAINT_PHONE = os.environ.get("COMPLAINT_PHONE", "12345")
+    # The public tracking page printed on notices (address and QR code); unset: this site's /track.
+    PUBLIC_TRACKING_URL = os.environ.get("PUBLIC_TRACKING_URL", "")
 
     # Sessions and the remember-me cookie.
     SESSION_COOKIE_HTTPONLY = True

@@ -20,6 +20,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from stdnum.cn import ric, uscc
 
 from ..extensions import db
 from ..models import (
@@ -50,6 +51,8 @@ COMPANY_SUFFIXES = (
 )
 CITIES = "杭州宁波温州嘉兴湖州绍兴金华衢州舟山台州丽水"
 CASE_ROWS = (Case, CaseEvent, CaseStep, CasePause, CaseExtension)
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+DISTRICTS = ("02", "05", "06", "08", "09", "10", "11", "12", "13")  # Hangzhou's districts (3301xx)
 PAUSE_REASON = "依法需要组织专家评审或现场核查，所需时间不计入审批期限"
 DENIAL_REASON = "不符合法定条件，依法不予许可。申请人可自收到本决定之日起60日内申请行政复议，或6个月内提起行政诉讼。"
 
@@ -86,11 +89,16 @@ def _applicant(rng: random.Random) -> intake.Applicant:
 
     if rng.random() < 0.35:
         name = f"{rng.choice(CITIES)}{rng.choice(GIVEN)}{rng.choice(GIVEN)}{rng.choice(COMPANY_SUFFIXES)}"
-        credit = "91330" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(13))
+        # As many draws as before the check characters were computed, so the demo's stories stay the same.
+        drawn = [rng.choice(USCC_ALPHABET) for _ in range(13)]
+        body = "913301" + "".join(str(USCC_ALPHABET.index(c) % 10) for c in drawn[:2]) + "".join(drawn[2:11])
+        credit = body + uscc.calc_check_digit(body)
         return intake.Applicant(name, credit, f"0571-{rng.randint(80000000, 89999999)}", ApplicantKind.ORGANISATION)
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
     birth = date(1950, 1, 1) + timedelta(days=rng.randint(0, 365 * 55))
-    id_number = f"3301{rng.randint(1, 9):02d}{birth:%Y%m%d}{rng.randint(100, 999)}{rng.choice('0123456789X')}"
+    stem = f"3301{DISTRICTS[rng.randint(1, 9) - 1]}{birth:%Y%m%d}{rng.randint(100, 999)}"
+    rng.choice("0123456789X")  # the draw that used to be the (unchecked) last character
+    id_number = stem + ric.calc_check_digit(stem + "0")  # the function reads the first 17 characters
     return intake.Applicant(name, id_number, f"1{rng.choice('3578')}{rng.randint(100000000, 999999999)}")
 
 

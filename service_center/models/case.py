@@ -114,6 +114,9 @@ class Case(Timestamps, db.Model):
     due_provisional: Mapped[bool] = mapped_column(default=False)  # the promised date counts into an unpublished year
     due_statutory_provisional: Mapped[bool] = mapped_column(default=False)  # the statutory date does
     outstanding_materials: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # The materials checklist taken at receipt (收件材料清单), one entry per material of the item:
+    # {"name", "key", "received", "defect"}; None for cases received before the checklist existed.
+    materials_received: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
 
     lock_version: Mapped[int] = mapped_column(default=1)
     __mapper_args__ = {"version_id_col": lock_version}

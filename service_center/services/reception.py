@@ -9,6 +9,7 @@ on by itself (the definition's automatic transition): to review, or fanned out t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime
 
 from flask_babel import gettext as _
@@ -17,23 +18,28 @@ from workflows import get_definition
 from workflows.clock import deemed_acceptance_date, is_deemed_accepted
 from workflows.engine import definition_of
 
+from ..identity import InvalidIdNumber, checked_id_number
 from ..models import Case, CaseType, Item, Role, User, Window
 from ..text import clean_text
 from . import ServiceError
 from .clock import counted_due, work_calendar
 from .core import SYSTEM, Actor, action_time, flush, perform
 from .intake import Applicant, open_case
+from .materials import MaterialCheck, complete_checklist, defects_of, ensure_key_materials_complete, take_checklist
 from .refusals import ActionNotAllowed, Forbidden, ensure_state_allows
 from .steps import fan_out
 
 
 def receive_application(*, item: Item, window: Window, clerk: User, applicant: Applicant, title: str = "",
-                        licence_expires_on: date | None = None, when: datetime | None = None) -> Case:
+                        licence_expires_on: date | None = None, materials: Sequence[MaterialCheck] | None = None,
+                        when: datetime | None = None) -> Case:
     """Register an application at a window (收件). The clerk becomes the first-contact person (首问负责人).
 
     The item must be published, accepted at this window and inside one of its acceptance periods; the case
-    pins the item version and the current workflow definition version. ``licence_expires_on`` makes it a
+    pins the item version and the current workflow definition version. The identity number, when given, must
+    be valid for the applicant's kind (:mod:`service_center.identity`). ``licence_expires_on`` makes it a
     renewal (延续) of a licence that expires then: undecided by that day, it counts as granted (Art. 50).
+    ``materials`` is the checklist (收件材料清单) the clerk ticked, see :mod:`.materials`.
     """
     now = action_time(when)
     today = now.date()
@@ -64,6 +70,10 @@ def receive_application(*, item: Item, window: Window, clerk: User, applicant: A
         if licence_expires_on < today:
             raise ServiceError(_("That licence expired on %(day)s: apply for a new licence, not a renewal.",
                                  day=licence_expires_on.isoformat()), field="licence_expires_on")
+    try:
+        applicant = replace(applicant, id_number=checked_id_number(applicant.kind, applicant.id_number, today=today))
+    except InvalidIdNumber as error:
+        raise ServiceError(str(error), field="applicant_id_number") from None
     case = open_case(
         item.workflow_key, actor=actor, now=now, applicant=applicant, window=window,
         department_id=item.lead_department_id if item.case_type == CaseType.JOINT else item.department_id,
@@ -71,6 +81,7 @@ def receive_application(*, item: Item, window: Window, clerk: User, applicant: A
         item=item, first_contact=clerk, data={"item_version": item.version},
     )
     case.licence_expires_on = licence_expires_on
+    case.materials_received = take_checklist(item, materials) if materials is not None else None
     flush()
     return case
 
@@ -95,7 +106,8 @@ def request_supplement(case: Case, actor: Actor, missing_materials: Sequence[str
                        when: datetime | None = None, expected_version: int | None = None) -> Case:
     """The one-time written notice to supplement (一次性告知): ALL missing or defective materials at once,
     within the definition's notice period (5 working days of receipt for licensing, Art. 32; 7 for disclosure,
-    Art. 30). A licensing application counts as accepted once that period ends with no notice."""
+    Art. 30). A licensing application counts as accepted once that period ends with no notice. Each material's
+    defect noted on the checklist at receipt goes on the notice."""
     now = action_time(when)
     missing = materials_listed(missing_materials, field="missing_materials")
     if case.supplement_notice_on is not None:
@@ -111,11 +123,13 @@ def request_supplement(case: Case, actor: Actor, missing_materials: Sequence[str
                   "as of %(received)s.", day=last_day.isoformat(), received=case.received_on.isoformat()),
                 field="missing_materials",
             )
-        raise ActionNotAllowed(_("A disclosure request can be sent back for a supplement only within 7 working "
-                                 "days of receipt, that is by %(day)s.", day=last_day.isoformat()),
-                               field="missing_materials")
+        raise ActionNotAllowed(_("The notice to supplement can go out only within %(days)s working days of "
+                                 "receipt, that is by %(day)s.", days=definition.notice_days,
+                                 day=last_day.isoformat()), field="missing_materials")
+    defects = defects_of(case, missing)
     perform(case, "request_supplement", actor, when=now, comment=comment, expected_version=expected_version,
-            context={"missing_materials": missing}, data={"missing_materials": missing})
+            context={"missing_materials": missing},
+            data={"missing_materials": missing, **({"defects": defects} if defects else {})})
     case.supplement_notice_on = now.date()
     case.outstanding_materials = missing
     flush()
@@ -129,6 +143,7 @@ def record_supplement(case: Case, actor: Actor, *, comment: str = "", department
     now = action_time(when)
     perform(case, "record_supplement", actor, when=now, comment=comment, expected_version=expected_version)
     case.outstanding_materials = []
+    complete_checklist(case)
     hand_over(case, now, departments)
     flush()
     return case
@@ -152,10 +167,13 @@ def accept(case: Case, actor: Actor, *, comment: str = "", departments: Sequence
     case goes on to review (joint: to its departments).
 
     ``departments`` adjusts a joint item's participating departments for this case (the lead always takes
-    part). The acceptance notice (受理通知书) is printed from the case afterwards.
+    part). Refused while a key material is missing or defective on the checklist, unless the case already counts
+    as accepted. The acceptance notice (受理通知书) is printed from the case afterwards.
     """
     now = action_time(when)
     deemed = deemed_accepted(case, now.date())
+    if not deemed:  # once it counts as accepted by law, missing materials no longer stop it
+        ensure_key_materials_complete(case)
     perform(case, "accept", actor, when=now, comment=comment, expected_version=expected_version,
             clock_day=case.received_on if deemed else None, data={"deemed": True} if deemed else None)
     hand_over(case, now, departments)
@@ -194,6 +212,8 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
     if key_missing:
         raise ServiceError(_("Key materials cannot be missing: %(names)s.", names="、".join(key_missing)),
                            field="missing_materials")
+    if case.supplement_notice_on is None:
+        ensure_key_materials_complete(case, field="missing_materials")
     # Checked before anything changes: the promised date the clock would give if accepted now.
     deemed = deemed_accepted(case, now.date())
     start = case.received_on if deemed else now.date()
@@ -213,6 +233,8 @@ def accept_with_gaps(case: Case, actor: Actor, missing_materials: Sequence[str],
             data={"missing_materials": missing, "gaps_due": due})
     case.outstanding_materials = missing
     case.due_gaps = due
+    if case.supplement_notice_on is not None:  # the supplement arrived but for the listed gaps
+        complete_checklist(case, [e["name"] for e in case.materials_received or [] if e["name"] not in missing])
     hand_over(case, now, departments)
     flush()
     return case
@@ -224,6 +246,7 @@ def record_gap_materials(case: Case, actor: Actor, *, comment: str = "", when: d
     now = action_time(when)
     perform(case, "record_gap_materials", actor, when=now, comment=comment, expected_version=expected_version,
             data={"materials": list(case.outstanding_materials)})
+    complete_checklist(case, case.outstanding_materials)
     case.outstanding_materials = []
     case.due_gaps = None
     hand_over(case, now)

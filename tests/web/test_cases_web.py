@@ -65,7 +65,7 @@ def test_receive_via_the_form_creates_the_case_at_the_clerks_window(client, hall
     })
     assert response.status_code == 302
     case = db.session.scalar(sa.select(Case).where(Case.applicant_name == "李四"))
-    assert response.headers["Location"].endswith(f"/cases/{case.id}")
+    assert response.headers["Location"].endswith(f"/cases/{case.id}?received=1")  # the receipt slip is offered
     assert case.window_id == hall.window.id
     assert case.first_contact_id == hall.clerk.id
     assert case.item_id == hall.committed.id

@@ -46,6 +46,7 @@ BUILTIN_DEFINITIONS: tuple[WorkflowDefinition, ...] = (
     committed.DEFINITION_V2,
     joint.DEFINITION_V2,
     forwarded.DEFINITION_V2,
+    instant.DEFINITION_V2,
     instant.DEFINITION,
     committed.DEFINITION,
     joint.DEFINITION,

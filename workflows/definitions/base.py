@@ -44,11 +44,12 @@ CaseKind = Literal["application", "complaint", "rectification"]
 CASE_KINDS: frozenset[str] = frozenset({"application", "complaint", "rectification"})
 
 NOTICE_KINDS: tuple[str, ...] = (
-    "supplement", "refusal", "acceptance", "gaps", "special_procedure", "extension", "decision",
+    "receipt", "supplement", "refusal", "acceptance", "gaps", "special_procedure", "extension", "decision",
 )
-"""Written notices in the order they are issued: one-time supplement (一次性告知书), refusal (不予受理通知书),
-acceptance (受理通知书), acceptance with gaps (容缺受理告知书), special procedure (特别程序告知书), extension
-(延长期限告知书), decision (准予 / 不予行政许可决定书)."""
+"""Written notices in the order they are issued: receipt slip (收件凭证), one-time supplement (一次性告知书),
+refusal (不予受理通知书), acceptance (受理通知书), acceptance with gaps (容缺受理告知书), special procedure
+(特别程序告知书), extension (延长期限告知书), decision (准予 / 不予行政许可决定书). The receipt slip is printed at
+receipt, not by a transition: declaring it on a released version changes none of its behaviour."""
 
 SPECIAL_PROCEDURES: tuple[str, ...] = (
     "hearing", "tendering", "auction", "inspection", "testing", "quarantine", "appraisal", "expert_review",

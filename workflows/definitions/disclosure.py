@@ -174,7 +174,7 @@ def _definition(version: int) -> WorkflowDefinition:
         clock_starts="receipt",
         notice_days=DISCLOSURE_SUPPLEMENT_NOTICE_DAYS,
         procedures=("consultation",),
-        notices=frozenset({"supplement", "extension"}),
+        notices=frozenset({"receipt", "supplement", "extension"}),
     )
 
 

@@ -29,6 +29,7 @@ from ...forms.cases import (
 from ...labels import ROLE_LABELS
 from ...models import Case, Department
 from ...services.clock_stops import pause_approvers, procedure_types_for
+from ...services.materials import materials_short
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,12 @@ def build_form(case: Case, trigger: str, spec: ActionSpec, *, bound: bool) -> Fl
     if "missing_materials" in form:
         materials = list(case.item.materials) if case.item is not None else []
         chosen = [m for m in materials if not m.is_key] if isinstance(form, GapsForm) else materials
-        form["missing_materials"].choices = [SelectChoice(m.name, m.name) for m in chosen]
+        # Pre-filled from the checklist taken at receipt: what was not received or defective (and why).
+        short = {entry["name"]: entry.get("defect") or "" for entry in materials_short(case)}
+        form["missing_materials"].choices = [
+            SelectChoice(m.name, f"{m.name}（{short[m.name]}）" if short.get(m.name) else m.name) for m in chosen]
+        if not bound:
+            form["missing_materials"].data = [m.name for m in chosen if m.name in short]
     if "procedure_type" in form:
         form["procedure_type"].choices = [SelectChoice(p.value, PROCEDURE_LABELS[p])
                                           for p in procedure_types_for(case)]

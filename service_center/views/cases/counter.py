@@ -1,4 +1,5 @@
-"""The counter (窗口收件): a clerk receives an application at one of their windows."""
+"""The counter (窗口收件): a clerk receives an application at one of their windows, ticking the item's
+materials checklist (收件材料清单) with a note of any defect, then prints the receipt slip (收件凭证)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from ...auth import roles_required
@@ -14,6 +16,7 @@ from ...forms.cases import ReceiveForm
 from ...models import ApplicantKind, Item, ItemStatus, Role, Window, item_windows
 from ...services import ServiceError
 from ...services.intake import Applicant
+from ...services.materials import MaterialCheck
 from ...services.reception import receive_application
 from ..pagination import int_arg
 from . import bp
@@ -25,12 +28,20 @@ def _items_by_window(window_ids: list[int]) -> dict[int, list[Item]]:
         sa.select(item_windows.c.window_id, Item)
         .join(Item, Item.id == item_windows.c.item_id)
         .where(item_windows.c.window_id.in_(window_ids), Item.status == ItemStatus.PUBLISHED)
+        .options(selectinload(Item.materials))
         .order_by(Item.code)
     ).all()
     grouped: dict[int, list[Item]] = {w: [] for w in window_ids}
     for window_id, item in rows:
         grouped[window_id].append(item)
     return grouped
+
+
+def posted_checklist(item: Item) -> list[MaterialCheck]:
+    """The checklist as posted for ``item``: ``material-<id>-received`` ticked, ``material-<id>-defect``."""
+    return [MaterialCheck(m.name, f"material-{m.id}-received" in request.form,
+                          request.form.get(f"material-{m.id}-defect", ""))
+            for m in item.materials]
 
 
 @bp.route("/cases/receive", methods=["GET", "POST"])
@@ -54,6 +65,7 @@ def receive():  # type: ignore[no-untyped-def]
             form.window.data = chosen
         elif windows:
             form.window.data = next((w.id for w in windows if w.is_open), windows[0].id)
+    material_errors: list[str] = []
     if form.validate_on_submit():
         window = next(w for w in windows if w.id == form.window.data)
         item = db.session.get(Item, form.item.data)
@@ -70,14 +82,21 @@ def receive():  # type: ignore[no-untyped-def]
                 ),
                 title=form.title.data or "",
                 licence_expires_on=form.licence_expires_on.data,
+                materials=posted_checklist(item),
             )
         except ServiceError as error:
             db.session.rollback()
-            target = form[error.field] if error.field and error.field in form else form.item
-            target.errors.append(error.message)
+            if error.field == "materials":
+                material_errors.append(error.message)
+            else:
+                target = form[error.field] if error.field and error.field in form else form.item
+                target.errors.append(error.message)
         else:
             db.session.commit()
-            flash(_("Application received: case %(number)s.", number=case.number), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
-    status = 400 if form.errors else 200
-    return render_template("cases/receive.html", form=form, windows=windows, has_items=any(items.values())), status
+            flash(_("Application received: case %(number)s. Print the receipt slip for the applicant.",
+                    number=case.number), "success")
+            return redirect(url_for("cases.detail", case_id=case.id, received=1))
+    status = 400 if form.errors or material_errors else 200
+    checklists = {i.id: i for w in windows for i in items[w.id]}
+    return render_template("cases/receive.html", form=form, windows=windows, has_items=any(items.values()),
+                           checklists=checklists, material_errors=material_errors), status

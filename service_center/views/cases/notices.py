@@ -1,16 +1,22 @@
-"""Printable notices (print-friendly pages) for what the applicant must be told in writing: acceptance
-(受理通知书), one-time supplement (一次性告知书), refusal (不予受理通知书), acceptance with gaps (容缺受理告知书),
-special procedure (特别程序告知书), extension (延长期限告知书) and the decision (准予 / 不予行政许可决定书).
-Staff in scope print them for the applicant."""
+"""Printable notices (print-friendly pages) for what the applicant must be told in writing: the receipt slip
+(收件凭证), acceptance (受理通知书), one-time supplement (一次性告知书), refusal (不予受理通知书), acceptance with
+gaps (容缺受理告知书), special procedure (特别程序告知书), extension (延长期限告知书) and the decision (准予 / 不予
+行政许可决定书). Staff in scope print them for the applicant.
+
+A notice is a legal document: its sheet is always rendered in Chinese, whatever the clerk's interface language
+(only the page around it follows the interface), issued in the name of the deciding department, with the window,
+the department's phone and the tracking address (also as a QR code, inline SVG from segno)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from flask import abort, current_app, render_template
+import segno
+from flask import abort, current_app, render_template, url_for
+from flask_babel import force_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
+from markupsafe import Markup
 
 from workflows.definitions.base import NOTICE_KINDS
 from workflows.engine import definition_of
@@ -19,7 +25,11 @@ from ...auth import STAFF_ROLES, roles_required
 from ...models import Case, CaseExtension, CasePause, ExtensionStatus
 from . import bp
 
+# Notices are written in this language whatever the interface language.
+NOTICE_LOCALE = "zh_CN"
+
 NOTICE_TITLES = {
+    "receipt": _l("Receipt slip"),
     "supplement": _l("Supplement notice"),
     "refusal": _l("Refusal notice"),
     "acceptance": _l("Acceptance notice"),
@@ -30,13 +40,40 @@ NOTICE_TITLES = {
 }
 
 
-def supplement_materials(case: Case) -> list[str]:
-    """Every material listed by the one-time supplement notice (from its event; the case's list is cleared
-    once the supplement arrives)."""
+@dataclass(frozen=True)
+class ListedMaterial:
+    """A material a notice lists, with what is wrong with it when it was handed in defective."""
+
+    name: str
+    defect: str = ""
+
+
+def supplement_materials(case: Case) -> list[ListedMaterial]:
+    """Every material listed by the one-time supplement notice, each with its defect (from its event; the case's
+    list is cleared once the supplement arrives)."""
     for event in reversed(case.events):
         if event.trigger == "request_supplement":
-            return list((event.data or {}).get("missing_materials", []))
-    return list(case.outstanding_materials or [])
+            data = event.data or {}
+            defects = data.get("defects") or {}
+            return [ListedMaterial(name, defects.get(name, "")) for name in data.get("missing_materials", [])]
+    return [ListedMaterial(name) for name in case.outstanding_materials or []]
+
+
+def supplement_explanation(case: Case) -> str:
+    """The clerk's explanation given with the supplement notice (its event's comment)."""
+    return next((e.comment for e in reversed(case.events) if e.trigger == "request_supplement"), "")
+
+
+def tracking_url(case: Case) -> str:
+    """Where the applicant tracks the case: the configured public address (PUBLIC_TRACKING_URL), else this
+    site's tracking page; the case number is filled in (the query code, a credential, never is)."""
+    base = current_app.config.get("PUBLIC_TRACKING_URL") or url_for("cases.track", _external=True)
+    return f"{base}{'&' if '?' in base else '?'}number={case.number}"
+
+
+def qr_svg(text: str) -> Markup:
+    """A QR code of ``text`` as inline SVG (no image request, nothing from a CDN)."""
+    return Markup(segno.make(text, error="m").svg_inline(scale=3, title="QR"))  # noqa: S704 - segno's own SVG
 
 
 @dataclass(frozen=True)
@@ -78,6 +115,7 @@ def available_notices(case: Case) -> list[str]:
     owed, once the case has reached them."""
     owed = definition_of(case).notices
     reached = {
+        "receipt": True,
         "supplement": case.supplement_notice_on is not None,
         "refusal": case.outcome == "refused",
         "acceptance": case.accepted_on is not None,
@@ -99,6 +137,7 @@ def notice(case_id: int, kind: str):  # type: ignore[no-untyped-def]
         abort(404)
     pause, extension, commitment = _last_pause(case), _approved_extension(case), gap_commitment(case)
     issued_on = {
+        "receipt": case.received_on,
         "acceptance": case.accepted_on,
         "supplement": case.supplement_notice_on,
         "refusal": case.closed_on or case.received_on,
@@ -110,14 +149,21 @@ def notice(case_id: int, kind: str):  # type: ignore[no-untyped-def]
     if kind == "supplement":
         materials = supplement_materials(case)
     else:
-        materials = commitment.materials if kind == "gaps" and commitment else []
-    return render_template(
-        f"cases/notice_{kind}.html",
-        case=case,
-        issued_on=issued_on,
-        materials=materials,
-        gaps_due=commitment.due if commitment else None,
-        pause=pause,
-        extension=extension,
-        complaint_phone=current_app.config["COMPLAINT_PHONE"],
-    )
+        materials = [ListedMaterial(m) for m in commitment.materials] if kind == "gaps" and commitment else []
+    url = tracking_url(case)
+    with force_locale(NOTICE_LOCALE):
+        sheet = render_template(
+            f"cases/notice_{kind}.html",
+            case=case,
+            issued_on=issued_on,
+            materials=materials,
+            explanation=supplement_explanation(case) if kind == "supplement" else "",
+            gaps_due=commitment.due if commitment else None,
+            pause=pause,
+            extension=extension,
+            complaint_phone=current_app.config["COMPLAINT_PHONE"],
+            tracking_url=url,
+            tracking_qr=qr_svg(url),
+        )
+    return render_template("cases/notice_page.html", case=case, title=NOTICE_TITLES[kind],
+                           sheet=Markup(sheet))  # noqa: S704 - autoescaped

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hmac
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import render_template, request
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...database import read_without_transaction
@@ -62,6 +62,8 @@ def public_timeline(case: Case) -> list[dict[str, object]]:
 @bp.route("/track", methods=["GET", "POST"])
 def track():  # type: ignore[no-untyped-def]
     form = TrackForm()
+    if not form.is_submitted() and request.args.get("number"):  # from the QR code on a printed notice
+        form.number.data = request.args["number"].strip()[:40]
     if form.validate_on_submit():
         read_without_transaction(db.session)
         case = find_tracked_case(form.number.data or "", form.query_code.data or "")
