@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from workflows.registry import all_definitions
 
 from .labels import label
-from .models import ApplicantKind, ExtensionStatus, ProcedureType, StepStatus
+from .models import ApplicantKind, ExtensionStatus, PauseStatus, ProcedureType, StepStatus
 
 APPLICANT_KIND_LABELS = {
     ApplicantKind.PERSON: _l("Natural person"),
@@ -37,6 +37,12 @@ STEP_STATUS_LABELS = {
     StepStatus.REJECTED: _l("Rejected"),
     StepStatus.RETURNED: _l("Returned for supplement"),
     StepStatus.CANCELLED: _l("Cancelled"),
+}
+
+PAUSE_STATUS_LABELS = {
+    PauseStatus.REQUESTED: _l("Awaiting approval"),
+    PauseStatus.APPROVED: _l("Approved"),
+    PauseStatus.REFUSED: _l("Refused"),
 }
 
 EXTENSION_STATUS_LABELS = {
@@ -71,4 +77,5 @@ TEMPLATE_GLOBALS = {
     "procedure_label": lambda v: label(PROCEDURE_LABELS, v),
     "step_status_label": lambda v: label(STEP_STATUS_LABELS, v),
     "extension_status_label": lambda v: label(EXTENSION_STATUS_LABELS, v),
+    "pause_status_label": lambda v: label(PAUSE_STATUS_LABELS, v),
 }

@@ -76,7 +76,7 @@ def _rectify(field: str | None) -> Command:
 
 _PAUSE = Command(_pause, ("procedure_type", "reason", "expected_days", "approver_id", "applicant_notified"))
 _END_PAUSE = Command(lambda c, a, i, v: clock_stops.end_special_procedure(
-    c, a, comment=text(i, "comment"), expected_version=v), ("comment",))
+    c, a, result=text(i, "result"), comment=text(i, "comment"), expected_version=v), ("result", "comment"))
 
 COMMANDS: dict[str, Command] = {
     "accept": Command(lambda c, a, i, v: reception.accept(
@@ -97,6 +97,17 @@ COMMANDS: dict[str, Command] = {
     "record_gap_materials": Command(lambda c, a, i, v: reception.record_gap_materials(
         c, a, comment=text(i, "comment"), expected_version=v), ("comment",)),
     "start_special_procedure": _PAUSE,
+    "request_special_procedure": Command(lambda c, a, i, v: clock_stops.request_special_procedure(
+        c, a, text(i, "procedure_type"), reason=text(i, "reason"), expected_days=i.get("expected_days") or 0,
+        expected_version=v), ("procedure_type", "reason", "expected_days")),
+    "approve_special_procedure": Command(lambda c, a, i, v: clock_stops.decide_special_procedure(
+        c, a, True, note=text(i, "comment"), expected_version=v), ("comment",)),
+    "refuse_special_procedure": Command(lambda c, a, i, v: clock_stops.decide_special_procedure(
+        c, a, False, note=text(i, "reason"), expected_version=v), ("reason",)),
+    "notify_special_procedure": Command(lambda c, a, i, v: clock_stops.record_procedure_notice(
+        c, a, via=text(i, "via") or "sent", expected_version=v), ("comment",)),
+    "record_opinion": Command(lambda c, a, i, v: decisions.record_opinion(
+        c, a, text(i, "opinion"), expected_version=v), ("opinion",)),
     "end_special_procedure": _END_PAUSE,
     "start_consultation": _PAUSE,
     "end_consultation": _END_PAUSE,

@@ -47,6 +47,18 @@ class Hall:
         return receive_application(item=item or self.committed, window=self.window, clerk=self.clerk,
                                    applicant=Applicant(name, "330102199001011234", "13800000000"), when=at(day))
 
+    def start_procedure(self, case: object, actor: Actor, procedure: object, *, reason: str,
+                        when: datetime | None = None,
+                        expected_days: int = 0, approver: str = "head") -> object:
+        """A special procedure requested by ``actor`` and approved by ``approver`` at the same moment: the clock
+        stops from ``when`` (licensing definitions from version 4 request and approve it)."""
+        from service_center.services import clock_stops
+
+        clock_stops.request_special_procedure(case, actor, procedure, reason=reason,  # type: ignore[arg-type]
+                                              expected_days=expected_days, when=when)
+        return clock_stops.decide_special_procedure(case, self.actor(approver), True,  # type: ignore[arg-type]
+                                                    when=when)
+
 
 @pytest.fixture
 def hall(make_department, make_window, make_user, make_item) -> Hall:

@@ -54,6 +54,7 @@ CASE_ROWS = (Case, CaseEvent, CaseStep, CasePause, CaseExtension)
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 DISTRICTS = ("02", "05", "06", "08", "09", "10", "11", "12", "13")  # Hangzhou's districts (3301xx)
 PAUSE_REASON = "依法需要组织专家评审或现场核查，所需时间不计入审批期限"
+PAUSE_RESULT = "程序已完成，结论已存档"
 DENIAL_REASON = "不符合法定条件，依法不予许可。申请人可自收到本决定之日起60日内申请行政复议，或6个月内提起行政诉讼。"
 
 
@@ -273,10 +274,12 @@ def _review(case: Case, item: Item, accepted_on: date, rng: random.Random, staff
     if pause_roll < 0.06:
         # The first working day after acceptance: nothing else in the review comes earlier.
         start = timeline.after(accepted_on, 1)
-        clock_stops.start_special_procedure(case, reviewer, rng.choice(SPECIAL_PROCEDURES), reason=PAUSE_REASON,
-                                    expected_days=rng.randint(3, 10), when=at(start, rng))
+        started = at(start, rng)
+        clock_stops.request_special_procedure(case, reviewer, rng.choice(SPECIAL_PROCEDURES), reason=PAUSE_REASON,
+                                              expected_days=rng.randint(3, 10), when=started)
+        clock_stops.decide_special_procedure(case, head, True, when=started)  # the head approves at once
         end = timeline.after(start, rng.randint(3, 12))  # until then: paused
-        clock_stops.end_special_procedure(case, reviewer, when=at(end, rng))
+        clock_stops.end_special_procedure(case, reviewer, result=PAUSE_RESULT, when=at(end, rng))
         decided_on = max(decided_on, timeline.after(end, 2))
         review_from = end
     if extension_roll < 0.04 and share >= 0.9:

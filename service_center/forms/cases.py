@@ -117,8 +117,9 @@ class GapsForm(AcceptForm):
     commitment_signed = BooleanField(_l("The applicant signed the commitment letter"))
 
 
-class ProcedureForm(Form):
-    """特别程序: the clock stops while it runs."""
+class ProcedureRequestForm(Form):
+    """特别程序申请: the type, the reasons and the expected length; the head of the department or a manager
+    approves it, and the clock stops from the day it is approved."""
 
     lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     procedure_type = SelectField(
@@ -128,8 +129,31 @@ class ProcedureForm(Form):
                                  validators=[InputRequired(), NumberRange(min=0, max=365)])
     reason = TextAreaField(_l("Reasons"), validators=[DataRequired(message=_l("Give the reasons.")),
                                                       Length(max=CASE_TEXT_MAX)])
+
+
+class ProcedureForm(ProcedureRequestForm):
+    """特别程序 (licensing before version 4, a disclosure consultation): it starts at once and the clock stops
+    while it runs; the handler names who approved it."""
+
     approver_id = SelectField(_l("Approved by"), coerce=int, validators=[InputRequired()])
-    applicant_notified = BooleanField(_l("The applicant has been told in writing"), default=True)
+    applicant_notified = BooleanField(_l("The applicant has been told in writing"), default=False)
+
+
+class ResultForm(Form):
+    """The end of a special procedure, with its result (结论)."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    result = TextAreaField(_l("Result of the procedure"),
+                           validators=[DataRequired(message=_l("Record the result of the procedure.")),
+                                       Length(max=CASE_TEXT_MAX)])
+
+
+class OpinionForm(Form):
+    """The reviewer's opinion (承办人审查意见) for the head, who decides."""
+
+    lock_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    opinion = TextAreaField(_l("Review opinion"), validators=[DataRequired(message=_l("Write your opinion.")),
+                                                              Length(max=CASE_TEXT_MAX)])
 
 
 class ExtensionForm(Form):

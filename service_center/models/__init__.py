@@ -13,6 +13,7 @@ from .case import (
     CasePause,
     CaseStep,
     ExtensionStatus,
+    PauseStatus,
     ProcedureType,
     StepStatus,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "CaseStep",
     "Channel",
     "ExtensionStatus",
+    "PauseStatus",
     "ProcedureType",
     "StepStatus",
     "DEFAULT_WORKFLOW",

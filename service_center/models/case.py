@@ -140,8 +140,31 @@ class Case(Timestamps, db.Model):
 
     @property
     def open_pause(self) -> CasePause | None:
-        """The special procedure running now, if any."""
-        return next((p for p in self.pauses if p.ended_on is None), None)
+        """The special procedure running now (approved, not ended), if any."""
+        return next((p for p in self.pauses if p.running), None)
+
+    @property
+    def requested_pause(self) -> CasePause | None:
+        """The special procedure asked for and awaiting approval, if any."""
+        return next((p for p in self.pauses if p.status == PauseStatus.REQUESTED), None)
+
+    @property
+    def has_requested_pause(self) -> bool:
+        return self.requested_pause is not None
+
+    @property
+    def has_unnotified_pause(self) -> bool:
+        """An approved special procedure the applicant has not yet been told of in writing."""
+        return any(p.status == PauseStatus.APPROVED and not p.applicant_notified for p in self.pauses)
+
+    @property
+    def extension_allowed(self) -> bool:
+        """The kind's extension policy still allows one more (Art. 42: once)."""
+        from workflows.engine import definition_of
+
+        policy = definition_of(self).extension_policy
+        approved = [e.days for e in self.extensions if e.status == ExtensionStatus.APPROVED]
+        return len(approved) < policy.max_count and sum(approved) < policy.max_days
 
     @property
     def has_pending_extension(self) -> bool:
@@ -244,29 +267,56 @@ class ProcedureType(enum.StrEnum):
 SPECIAL_PROCEDURES = tuple(ProcedureType(p) for p in DEFINITION_PROCEDURES)
 
 
+class PauseStatus(enum.StrEnum):
+    """Where a special procedure stands: asked for, approved (it started and stops the clock) or refused."""
+
+    REQUESTED = "requested"  # 申请中: the clock still runs
+    APPROVED = "approved"  # 已批准: started on the approval day
+    REFUSED = "refused"  # 不予批准
+
+
 class CasePause(db.Model):
-    """A clock stop: the working days in [started_on, ended_on) do not count."""
+    """A special procedure (clock stop): requested, then approved (it starts) or refused. The working days in
+    [started_on, ended_on) of an approved one do not count; a request never stops the clock."""
 
     __tablename__ = "case_pauses"
     __table_args__ = (
         sa.CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="pause_ordered"),
         sa.CheckConstraint("expected_days >= 0", name="expected_days_non_negative"),
-        sa.Index("uq_case_pauses_one_open", "case_id", unique=True, postgresql_where=sa.text("ended_on IS NULL"),
-                 sqlite_where=sa.text("ended_on IS NULL")),
+        sa.CheckConstraint("(status = 'approved') = (started_on IS NOT NULL)", name="pause_started_when_approved"),
+        sa.CheckConstraint("ended_on IS NULL OR status = 'approved'", name="pause_ended_only_when_approved"),
+        # One live special procedure per case: asked for or running (a refused request ends nothing).
+        sa.Index("uq_case_pauses_one_open", "case_id", unique=True,
+                 postgresql_where=sa.text("ended_on IS NULL AND status <> 'refused'"),
+                 sqlite_where=sa.text("ended_on IS NULL AND status <> 'refused'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     procedure_type: Mapped[ProcedureType] = mapped_column(enum_type(ProcedureType, "procedure_type"))
-    started_on: Mapped[date]
+    status: Mapped[PauseStatus] = mapped_column(enum_type(PauseStatus, "pause_status"), default=PauseStatus.APPROVED,
+                                                server_default=PauseStatus.APPROVED.value)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    requested_on: Mapped[date | None]
+    started_on: Mapped[date | None]  # the approval day: the clock stops from then
     expected_days: Mapped[int] = mapped_column(default=0)
     ended_on: Mapped[date | None]
     reason: Mapped[str] = mapped_column(sa.Text, default="")
-    approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approver_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))  # who approved or refused it
+    decided_on: Mapped[date | None]
+    decision_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # e.g. why refused
+    result: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # 结论, recorded at its end
     applicant_notified: Mapped[bool] = mapped_column(default=False)
+    notified_on: Mapped[date | None]  # the day the written notice was printed or marked sent
 
     case: Mapped[Case] = relationship(back_populates="pauses")
-    approver: Mapped[User | None] = relationship()
+    approver: Mapped[User | None] = relationship(foreign_keys=[approver_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+
+    @property
+    def running(self) -> bool:
+        """Approved and not ended: the clock is stopped."""
+        return self.status == PauseStatus.APPROVED and self.ended_on is None
 
 
 class ExtensionStatus(enum.StrEnum):
@@ -298,6 +348,8 @@ class CaseExtension(db.Model):
     decided_on: Mapped[date | None]
 
     case: Mapped[Case] = relationship(back_populates="extensions")
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 class CaseCounter(db.Model):

@@ -116,6 +116,10 @@ def landing_context(user: User) -> dict[str, object]:
     elif user.role in (Role.MANAGER, Role.SUPERVISOR):
         context["counts"] = deadline_counts(user, deadlines)
         context["overdue"] = overdue_cases(user, deadlines)
+    if user.role in (Role.DEPT_HEAD, Role.MANAGER):
+        from .approvals import approval_counts
+
+        context["approvals"] = approval_counts(user)
     listed: list[Case] = [s.case for s in context.get("steps", [])]
     for key in ("recent", "open_cases", "overdue"):
         listed += context.get(key, [])  # the case lists shown, whose badges the page needs

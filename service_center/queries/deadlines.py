@@ -20,15 +20,17 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import Case, CasePause, CaseStep, StepStatus
+from ..models import Case, CasePause, CaseStep, PauseStatus, StepStatus
 from ..services.clock import local_today, work_calendar
 
 REMINDER_DAYS = 1  # working days left on the promised limit that make a reminder (提示)
 
 
 def open_pause(started_by: sa.ColumnElement | None = None) -> sa.Exists:
-    """A special procedure is running on the case (one that started on or before ``started_by``, when given)."""
-    condition = sa.and_(CasePause.case_id == Case.id, CasePause.ended_on.is_(None))
+    """A special procedure is running on the case (one that started on or before ``started_by``, when given):
+    approved and not ended; a procedure only asked for does not stop the clock."""
+    condition = sa.and_(CasePause.case_id == Case.id, CasePause.status == PauseStatus.APPROVED,
+                        CasePause.ended_on.is_(None))
     if started_by is not None:
         condition = sa.and_(condition, CasePause.started_on <= started_by)
     return sa.exists().where(condition).correlate_except(CasePause)  # the case of whatever query encloses it

@@ -186,8 +186,8 @@ def _case_due(case_start: date, promised: int, statutory: int, pauses: list[Paus
 
 
 def _ledger(case: Case) -> tuple[list[Pause], list[Extension]]:
-    """The case's pauses and approved extensions, as the clock reads them."""
-    return ([Pause(p.started_on, p.ended_on) for p in case.pauses],
+    """Approved special procedures (started; a request or a refusal never is) and extensions, for the clock."""
+    return ([Pause(p.started_on, p.ended_on) for p in case.pauses if p.started_on is not None],
             [Extension(e.days) for e in case.extensions if e.status == ExtensionStatus.APPROVED])
 
 
@@ -272,8 +272,8 @@ def recompute_open_deadlines(*, today: date | None = None) -> int:
     open_ids = sa.select(Case.id).where(Case.in_progress, Case.clock_start_on.is_not(None)).scalar_subquery()
     pauses: dict[int, list[Pause]] = {}
     for case_id, start, end in db.session.execute(
-        sa.select(CasePause.case_id, CasePause.started_on, CasePause.ended_on).where(CasePause.case_id.in_(open_ids))
-    ):
+        sa.select(CasePause.case_id, CasePause.started_on, CasePause.ended_on).where(
+            CasePause.case_id.in_(open_ids), CasePause.started_on.is_not(None))):
         pauses.setdefault(case_id, []).append(Pause(start, end))
     extensions: dict[int, list[Extension]] = {}
     for case_id, days in db.session.execute(

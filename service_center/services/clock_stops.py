@@ -13,12 +13,15 @@ from workflows.clock import Extension, ExtensionNotAllowed, validate_extension
 from workflows.engine import definition_of
 
 from ..extensions import db
-from ..models import Case, CaseExtension, CasePause, ExtensionStatus, ProcedureType, Role, User
+from ..models import Case, CaseExtension, CasePause, ExtensionStatus, PauseStatus, ProcedureType, Role, User
 from ..text import clean_text
 from . import ServiceError
 from .clock import due_dates_on
 from .core import Actor, action_time, flush, perform
 from .refusals import ActionNotAllowed, not_possible_now
+
+REQUEST_TRIGGER = "request_special_procedure"
+NOTICE_TRIGGER = "notify_special_procedure"
 
 
 def procedure_types_for(case: Case) -> tuple[ProcedureType, ...]:
@@ -43,21 +46,7 @@ def _clock_trigger(case: Case, effect: str) -> str:
     return trigger
 
 
-def start_special_procedure(case: Case, actor: Actor, procedure_type: ProcedureType | str, *, reason: str,
-                            expected_days: int = 0, applicant_notified: bool = True, approver: User | None = None,
-                            when: datetime | None = None, expected_version: int | None = None) -> CasePause:
-    """Start a special procedure (特别程序, Art. 45): the clock stops from today until it ends.
-
-    ``approver`` (one of :func:`pause_approvers`; default: the first of them, else the actor when the centre
-    has nobody to approve) and whether the applicant has been told in writing are recorded with the pause.
-    """
-    now = action_time(when)
-    approvers = pause_approvers(case)
-    if approver is None:  # as the form proposes: the department's head, or whoever acts if there is nobody
-        approver = approvers[0] if approvers else actor.user
-    elif approver not in approvers:
-        raise ServiceError(_("Choose a head of the department or a centre manager as the approver."),
-                           field="approver_id")
+def _procedure(case: Case, procedure_type: ProcedureType | str, expected_days: int) -> ProcedureType:
     try:
         procedure = ProcedureType(procedure_type)
     except ValueError as exc:
@@ -66,9 +55,35 @@ def start_special_procedure(case: Case, actor: Actor, procedure_type: ProcedureT
         raise ServiceError(_("This kind of case cannot be paused for that procedure."), field="procedure_type")
     if expected_days < 0:
         raise ServiceError(_("The expected length cannot be negative."), field="expected_days")
+    return procedure
+
+
+def start_special_procedure(case: Case, actor: Actor, procedure_type: ProcedureType | str, *, reason: str,
+                            expected_days: int = 0, applicant_notified: bool = False, approver: User | None = None,
+                            when: datetime | None = None, expected_version: int | None = None) -> CasePause:
+    """Start a special procedure (特别程序, Art. 45) at once: the clock stops from today until it ends (licensing
+    definitions before version 4, and a disclosure request's consultation). A kind whose procedures are
+    requested and approved (:func:`request_special_procedure`) cannot start one this way.
+
+    ``approver`` (one of :func:`pause_approvers`; default: the first of them, else the actor when the centre
+    has nobody to approve) and whether the applicant has been told in writing are recorded with the pause.
+    """
+    if definition_of(case).find(case.state, REQUEST_TRIGGER) is not None:
+        raise ActionNotAllowed(_("A special procedure on this case is requested first and starts once the head "
+                                 "of the department or a manager approves it."), field="procedure_type")
+    now = action_time(when)
+    approvers = pause_approvers(case)
+    if approver is None:  # as the form proposes: the department's head, or whoever acts if there is nobody
+        approver = approvers[0] if approvers else actor.user
+    elif approver not in approvers:
+        raise ServiceError(_("Choose a head of the department or a centre manager as the approver."),
+                           field="approver_id")
+    procedure = _procedure(case, procedure_type, expected_days)
     reason = clean_text(reason)
-    pause = CasePause(procedure_type=procedure, started_on=now.date(), expected_days=expected_days, reason=reason,
-                      approver_id=approver.id if approver else None, applicant_notified=applicant_notified)
+    pause = CasePause(procedure_type=procedure, status=PauseStatus.APPROVED, requested_by_id=actor.user_id,
+                      requested_on=now.date(), started_on=now.date(), decided_on=now.date(),
+                      expected_days=expected_days, reason=reason, approver_id=approver.id if approver else None,
+                      applicant_notified=applicant_notified, notified_on=now.date() if applicant_notified else None)
     perform(case, _clock_trigger(case, "pause"), actor, when=now, comment=reason, expected_version=expected_version,
             context={"procedure_type": procedure.value}, pause=pause,
             data={"procedure_type": procedure.value, "expected_days": expected_days})
@@ -76,12 +91,68 @@ def start_special_procedure(case: Case, actor: Actor, procedure_type: ProcedureT
     return pause
 
 
-def end_special_procedure(case: Case, actor: Actor, *, comment: str = "", when: datetime | None = None,
-                          expected_version: int | None = None) -> CasePause:
-    """End the running special procedure; the clock runs again from today and the due dates move."""
+def request_special_procedure(case: Case, actor: Actor, procedure_type: ProcedureType | str, *, reason: str,
+                              expected_days: int = 0, when: datetime | None = None,
+                              expected_version: int | None = None) -> CasePause:
+    """Ask for a special procedure (特别程序申请): its type, reasons and expected length in working days. The
+    clock runs on until the head of the department or a manager approves it."""
+    now = action_time(when)
+    procedure = _procedure(case, procedure_type, expected_days)
+    reason = clean_text(reason)
+    perform(case, REQUEST_TRIGGER, actor, when=now, comment=reason, expected_version=expected_version,
+            context={"procedure_type": procedure.value, "reason": reason},
+            data={"procedure_type": procedure.value, "expected_days": expected_days})
+    pause = CasePause(case=case, procedure_type=procedure, status=PauseStatus.REQUESTED, requested_by_id=actor.user_id,
+                      requested_on=now.date(), expected_days=expected_days, reason=reason)
+    db.session.add(pause)
+    flush()
+    return pause
+
+
+def decide_special_procedure(case: Case, actor: Actor, approve: bool, *, note: str = "",
+                             when: datetime | None = None, expected_version: int | None = None) -> CasePause:
+    """Approve the requested special procedure (it starts today and stops the clock from today) or refuse it
+    (reasons required; the clock never stopped). The head of the department or a manager decides."""
+    now = action_time(when)
+    note = clean_text(note)
+    pause = case.requested_pause
+    trigger = definition_of(case).clock_trigger(case.state, "pause") if approve else "refuse_special_procedure"
+    if pause is None or trigger is None:
+        raise not_possible_now(case, "approve_special_procedure" if approve else "refuse_special_procedure")
+    pause.approver_id, pause.decided_on, pause.decision_note = actor.user_id, now.date(), note
+    # An approval opens the procedure (perform's pause effect: approved, started today); a refusal closes it.
+    perform(case, trigger, actor, when=now, comment=note, expected_version=expected_version,
+            context={"reason": note}, pause=pause if approve else None,
+            data={"procedure_type": pause.procedure_type.value})
+    if not approve:
+        pause.status = PauseStatus.REFUSED
+    flush()
+    return pause
+
+
+def record_procedure_notice(case: Case, actor: Actor, *, via: str = "sent", when: datetime | None = None,
+                            expected_version: int | None = None) -> CasePause:
+    """The applicant was told of the approved special procedure in writing: the notice (特别程序告知书) was
+    printed (``via="printed"``) or marked sent."""
+    now = action_time(when)
+    pause = next((p for p in reversed(case.pauses) if p.status == PauseStatus.APPROVED and not p.applicant_notified),
+                 None)
+    perform(case, NOTICE_TRIGGER, actor, when=now, expected_version=expected_version, data={"via": via})
+    pause.applicant_notified, pause.notified_on = True, now.date()  # type: ignore[union-attr]
+    flush()
+    return pause  # type: ignore[return-value]
+
+
+def end_special_procedure(case: Case, actor: Actor, *, result: str = "", comment: str = "",
+                          when: datetime | None = None, expected_version: int | None = None) -> CasePause:
+    """End the running special procedure with its result (听证、检验、专家评审 ... 的结论); the clock runs again
+    from today and the due dates move."""
     pause = case.open_pause
-    perform(case, _clock_trigger(case, "resume"), actor, when=when, comment=comment,
-            expected_version=expected_version)
+    result = clean_text(result)
+    perform(case, _clock_trigger(case, "resume"), actor, when=when, comment=result or comment,
+            expected_version=expected_version, context={"result": result})
+    if pause is not None:
+        pause.result = result
     flush()
     return pause  # type: ignore[return-value]
 

@@ -26,7 +26,18 @@ from workflows.definitions.base import TransitionSpec
 from workflows.engine import Fired
 
 from ..extensions import db
-from ..models import Case, CaseEvent, CasePause, CaseStep, ExtensionStatus, Role, StepStatus, User, utcnow
+from ..models import (
+    Case,
+    CaseEvent,
+    CasePause,
+    CaseStep,
+    ExtensionStatus,
+    PauseStatus,
+    Role,
+    StepStatus,
+    User,
+    utcnow,
+)
 from ..queries.scope import may_act
 from . import Conflict, NotFound
 from .clock import local_now, refresh_due_dates, work_calendar
@@ -226,6 +237,8 @@ def _apply_clock(case: Case, spec: TransitionSpec, actor: Actor, today: date, *,
         if pause is None:
             raise ValueError(f"{spec.trigger} opens a special procedure: pass it")
         pause.case = case
+        pause.status = PauseStatus.APPROVED  # a requested procedure starts on the day it is approved
+        pause.started_on = pause.started_on or today
         db.session.add(pause)
         return True
     if effect == "extend":
@@ -244,16 +257,20 @@ def _apply_clock(case: Case, spec: TransitionSpec, actor: Actor, today: date, *,
 
 def close_open_pause(case: Case, day: date) -> None:
     """The running special procedure (if any) ends on ``day``."""
-    for pause in case.pauses:
-        if pause.ended_on is None:
-            pause.ended_on = max(day, pause.started_on)
+    pause = case.open_pause
+    if pause is not None:
+        pause.ended_on = max(day, pause.started_on)  # type: ignore[type-var]
 
 
 def settle_open_requests(case: Case, actor: Actor, today: date) -> None:
-    """The case left review: departments' undecided shares are cancelled and a pending extension lapses."""
+    """The case left review: departments' undecided shares are cancelled, a pending extension and a special
+    procedure still only asked for lapse."""
     for step in case.steps:
         if step.status in (StepStatus.PENDING, StepStatus.RETURNED):
             step.status = StepStatus.CANCELLED
+    requested = case.requested_pause
+    if requested is not None:
+        requested.status, requested.decided_on, requested.approver_id = PauseStatus.REFUSED, today, actor.user_id
     for extension in case.extensions:
         if extension.status == ExtensionStatus.PENDING:
             extension.status = ExtensionStatus.REJECTED

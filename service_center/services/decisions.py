@@ -14,8 +14,9 @@ from flask_babel import gettext as _
 
 from workflows.engine import definition_of
 
-from ..models import Case, JoinRule, StepStatus
+from ..models import Case, CaseStep, JoinRule, StepStatus
 from ..text import clean_text
+from . import ServiceError
 from .core import Actor, flush, perform
 from .refusals import ActionNotAllowed, ensure_state_allows
 
@@ -28,11 +29,23 @@ def forward(case: Case, actor: Actor, opinion: str, *, when: datetime | None = N
     return case
 
 
+def record_opinion(case: Case, actor: Actor, opinion: str, *, when: datetime | None = None,
+                   expected_version: int | None = None) -> Case:
+    """Two-level review (两级审批): the reviewer (承办人) records an opinion for the head, who decides. The
+    opinion is the event's comment and data (the case page shows the latest one to the head)."""
+    opinion = clean_text(opinion)
+    perform(case, "record_opinion", actor, when=when, comment=opinion, expected_version=expected_version,
+            context={"opinion": opinion}, data={"opinion": opinion})
+    flush()
+    return case
+
+
 def decide(case: Case, actor: Actor, grant: bool, reason: str = "", *, when: datetime | None = None,
            expected_version: int | None = None) -> Case:
     """Decide (决定): grant (准予许可, delivery due in 10 working days) or deny (不予许可, reasons required).
 
-    Under the "all must approve" join rule a joint case can be granted only when every department approved.
+    Under the "all must approve" join rule a joint case can be granted only when every department approved;
+    under "the lead consolidates" a grant over a department's 不同意 needs the written reasons (``reason``).
     A pending extension request lapses with the decision.
     """
     trigger = "grant" if grant else "deny"
@@ -43,10 +56,18 @@ def decide(case: Case, actor: Actor, grant: bool, reason: str = "", *, when: dat
     ):
         raise ActionNotAllowed(_("Not every department approved its share and every department must approve: the "
                                  "case can only be denied."))
+    if grant and not reason and rejected_steps(case):
+        raise ServiceError(_("A department disagreed (不同意): give the written reasons for granting over it."),
+                           field="comment")
     perform(case, trigger, actor, when=when, comment=reason, expected_version=expected_version,
             context={"reason": reason})
     flush()
     return case
+
+
+def rejected_steps(case: Case) -> list[CaseStep]:
+    """The departments' shares that disagreed (不同意) with the application."""
+    return [s for s in case.steps if s.status == StepStatus.REJECTED]
 
 
 def deliver(case: Case, actor: Actor, *, comment: str = "", when: datetime | None = None,

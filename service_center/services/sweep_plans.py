@@ -315,16 +315,16 @@ class _Termination(Plan):
         }
         db.session.execute(sa.update(_cases).where(_cases.c.id == work.c.case_id).values(changes))
         if spec.clock == "stop":  # the running special procedure ends today (core.close_open_pause)
-            pauses = CasePause.__table__
-            db.session.execute(sa.update(pauses).where(pauses.c.case_id.in_(ids), pauses.c.ended_on.is_(None))
-                               .values(ended_on=sa.case((pauses.c.started_on > today, pauses.c.started_on),
-                                                        else_=sa.literal(today, pauses.c.ended_on.type))))
-        # core.settle_open_requests: undecided shares cancelled, a pending extension lapses
+            p = CasePause.__table__  # approved ones: a request has no start (it lapses below)
+            running = sa.and_(p.c.case_id.in_(ids), p.c.ended_on.is_(None), p.c.started_on.is_not(None))
+            db.session.execute(sa.update(p).where(running).values(ended_on=sa.case(
+                (p.c.started_on > today, p.c.started_on), else_=sa.literal(today, p.c.ended_on.type))))
+        # core.settle_open_requests: undecided shares cancelled, a pending extension or procedure request lapses
+        db.session.execute(sa.update(CasePause).filter_by(status="requested").where(CasePause.case_id.in_(ids))
+                           .values(status="refused", decided_on=today, approver_id=SYSTEM.user_id))
         db.session.execute(sa.update(_steps).where(
             _steps.c.case_id.in_(ids), _steps.c.status.in_([StepStatus.PENDING, StepStatus.RETURNED])
         ).values(status=StepStatus.CANCELLED, lock_version=_steps.c.lock_version + 1))
-        extensions = CaseExtension.__table__
-        db.session.execute(sa.update(extensions).where(
-            extensions.c.case_id.in_(ids), extensions.c.status == ExtensionStatus.PENDING
-        ).values(status=ExtensionStatus.REJECTED, decided_on=today, decided_by_id=SYSTEM.user_id))
+        db.session.execute(sa.update(CaseExtension).filter_by(status="pending").where(CaseExtension.case_id.in_(ids))
+                           .values(status=ExtensionStatus.REJECTED, decided_on=today, decided_by_id=SYSTEM.user_id))
         db.session.execute(_event_rows(ids, spec, self.source, batch.now, comment=_cases.c.outcome_reason))

@@ -6,6 +6,7 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .admin import calendar as _admin_calendar  # noqa: F401  (registers the calendar routes on admin_bp)
+    from .approvals import bp as approvals_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .guide import bp as guide_bp
@@ -18,3 +19,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(guide_bp)
     app.register_blueprint(supervision_bp)
+    app.register_blueprint(approvals_bp)

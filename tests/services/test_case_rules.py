@@ -206,7 +206,7 @@ def test_each_kind_pauses_only_for_its_own_procedures(hall, kind, procedure):
     else:
         core.perform(case, "start_processing", hall.actor("reviewer"), when=at("2026-03-02"))
     with pytest.raises(ServiceError):
-        clock_stops.start_special_procedure(case, hall.actor("reviewer"), procedure, reason="x", when=at("2026-03-03"))
+        hall.start_procedure(case, hall.actor("reviewer"), procedure, reason="x", when=at("2026-03-03"))
     assert case.pauses == []
 
 
@@ -227,7 +227,7 @@ def _ids(condition) -> set[int]:
 def test_a_special_procedure_started_late_does_not_hide_an_overrun(hall, pause_day, overdue_on_4_2):
     case = hall.receive(day="2026-03-02")
     reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
-    clock_stops.start_special_procedure(case, hall.actor("reviewer"), "inspection", reason="检验", when=at(pause_day))
+    hall.start_procedure(case, hall.actor("reviewer"), "inspection", reason="检验", when=at(pause_day))
     day = date(2026, 4, 2)
     found = {name for name, rule in (("promised", overdue_promised), ("statutory", overdue_statutory))
              if case.id in _ids(rule(day))}
@@ -237,7 +237,7 @@ def test_a_special_procedure_started_late_does_not_hide_an_overrun(hall, pause_d
 def test_an_extension_may_be_asked_during_a_long_special_procedure(hall):
     case = hall.receive(day="2026-03-02")
     reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))  # statutory 3/30
-    clock_stops.start_special_procedure(case, hall.actor("reviewer"), "expert_review", reason="专家评审",
+    hall.start_procedure(case, hall.actor("reviewer"), "expert_review", reason="专家评审",
                                   when=at("2026-03-20"))  # 14 of 20 statutory days used; the clock stands
     extension = clock_stops.request_extension(case, hall.actor("reviewer"), 5, "专家评审时间长", when=at("2026-04-15"))
     assert extension.status == ExtensionStatus.PENDING
@@ -312,8 +312,9 @@ def test_a_centre_may_count_the_day_of_acceptance_itself(app, hall, monkeypatch)
     assert (case.due_promised, case.due_statutory) == (date(2026, 3, 16), date(2026, 3, 30))
 
 
-def test_a_special_procedure_is_approved_by_a_head_or_a_manager(hall, make_user):
+def test_v3_a_special_procedure_names_a_head_or_a_manager(hall, make_user):
     case = hall.receive(day="2026-03-02")
+    case.workflow_version = 3  # before version 4 the handler names the approver and the procedure starts at once
     reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
     other_head = make_user(Role.DEPT_HEAD, department=hall.other)
     assert clock_stops.pause_approvers(case) == [hall.head, hall.manager]
@@ -361,7 +362,9 @@ def test_a_same_day_item_counted_from_the_day_itself_is_due_that_day(app, hall, 
 
 def test_without_a_head_or_manager_the_pause_records_who_started_it(hall):
     hall.head.active = hall.manager.active = False
-    case = reception.accept(hall.receive(day="2026-03-02"), hall.actor("clerk"), when=at("2026-03-02"))
+    case = hall.receive(day="2026-03-02")
+    case.workflow_version = 3  # version 4: a head or a manager approves
+    reception.accept(case, hall.actor("clerk"), when=at("2026-03-02"))
     assert clock_stops.pause_approvers(case) == []
     pause = clock_stops.start_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证",
                                           when=at("2026-03-03"))

@@ -25,13 +25,14 @@ from service_center.models import (
     ExtensionStatus,
     ItemStatus,
     JoinRule,
+    PauseStatus,
     ProcedureType,
     Role,
     StepStatus,
 )
 from service_center.services import ServiceError, clock_stops, complaints, core, decisions, reception, steps, sweeps
 from service_center.services.catalogue import ItemData, revise_item
-from service_center.services.clock import publish_year, set_calendar_day
+from service_center.services.clock import publish_year, read_clock, set_calendar_day
 from service_center.services.core import APPLICANT, Actor
 from service_center.services.intake import Applicant
 from service_center.services.refusals import ActionNotAllowed, Forbidden
@@ -209,9 +210,9 @@ def test_joint_steps_get_the_items_parallel_review_limit(hall):
     # 10 working days after Mon 3/2 -> Mon 3/16; the case keeps its promised 30 -> 4/14
     assert {(s.limit_days, s.due_on) for s in case.steps} == {(10, D("2026-03-16"))}
     assert case.due_promised == D("2026-04-14")
-    clock_stops.start_special_procedure(case, hall.actor("head"), "inspection", reason="现场核查",
+    hall.start_procedure(case, hall.actor("head"), "inspection", reason="现场核查",
                                         when=at("2026-03-09"))
-    clock_stops.end_special_procedure(case, hall.actor("head"), when=at("2026-03-11"))
+    clock_stops.end_special_procedure(case, hall.actor("head"), result="程序完成", when=at("2026-03-11"))
     assert {s.due_on for s in stored(case).steps} == {D("2026-03-18")}  # the pause moves the steps too
     case = stored(case)
     steps.record_step_decision(step_of(case, hall.lead).id, hall.actor("reviewer"), "approve", "同意",
@@ -461,38 +462,75 @@ def test_refuse_needs_a_reason(hall):
 # -- special procedures and extensions -------------------------------------------------------------------------
 
 
-def test_special_procedure_stops_the_clock(hall):
+def test_special_procedure_is_requested_approved_and_stops_the_clock_from_the_approval_day(hall):
     case = accepted(hall)  # 3/16, 3/30
-    pause = clock_stops.start_special_procedure(case, hall.actor("reviewer"), ProcedureType.EXPERT_REVIEW,
-                                          reason="组织专家评审", expected_days=5, when=at("2026-03-10"))
+    pause = clock_stops.request_special_procedure(case, hall.actor("reviewer"), ProcedureType.EXPERT_REVIEW,
+                                                  reason="组织专家评审", expected_days=5, when=at("2026-03-06"))
     case = stored(case)
-    # open since Tue 3/10: that day is already stopped, so both dates move one working day for now
+    # asked for on 3/6: the clock still runs, nothing is paused and nothing moved
+    assert (pause.status, pause.started_on, pause.requested_by_id, pause.requested_on) == (
+        PauseStatus.REQUESTED, None, hall.reviewer.id, D("2026-03-06"))
+    assert (case.due_promised, case.due_statutory, case.has_open_pause) == (D("2026-03-16"), D("2026-03-30"), False)
+    assert read_clock(case, today=D("2026-03-09")).used == 5
+    with pytest.raises(Forbidden):  # the reviewer cannot approve it
+        clock_stops.decide_special_procedure(case, hall.actor("reviewer"), True, when=at("2026-03-10"))
+    with pytest.raises(ActionNotAllowed):  # one request at a time
+        clock_stops.request_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证",
+                                              when=at("2026-03-09"))
+    clock_stops.decide_special_procedure(case, hall.actor("head"), True, note="同意", when=at("2026-03-10"))
+    case = stored(case)
+    # approved Tue 3/10: that day is already stopped, so both dates move one working day for now
     assert (case.due_promised, case.due_statutory) == (D("2026-03-17"), D("2026-03-31"))
     assert case.has_open_pause
     before = snapshot(case)
     with pytest.raises(ActionNotAllowed):  # no grant while a special procedure runs
         decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-12"))
     with pytest.raises(ActionNotAllowed):  # and only one at a time
-        clock_stops.start_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证",
-                                            when=at("2026-03-12"))
+        clock_stops.request_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证",
+                                              when=at("2026-03-12"))
+    with pytest.raises(ServiceError):  # ending it records its result
+        clock_stops.end_special_procedure(case, hall.actor("reviewer"), when=at("2026-03-17"))
     assert snapshot(case) == before
-    clock_stops.end_special_procedure(case, hall.actor("reviewer"), when=at("2026-03-17"))
+    clock_stops.end_special_procedure(case, hall.actor("reviewer"), result="专家论证通过", when=at("2026-03-17"))
     case = stored(case)
     pause = case.pauses[0]
-    assert (pause.procedure_type, pause.started_on, pause.ended_on, pause.expected_days, pause.approver_id) == (
-        ProcedureType.EXPERT_REVIEW, D("2026-03-10"), D("2026-03-17"), 5, hall.head.id)  # the head, by default
+    assert (pause.procedure_type, pause.status, pause.started_on, pause.ended_on, pause.expected_days,
+            pause.approver_id, pause.decided_on, pause.result, pause.applicant_notified) == (
+        ProcedureType.EXPERT_REVIEW, PauseStatus.APPROVED, D("2026-03-10"), D("2026-03-17"), 5, hall.head.id,
+        D("2026-03-10"), "专家论证通过", False)
     # [3/10, 3/17) holds 5 working days: 3/16 + 5 -> 3/23; 3/30 + 5 -> 3/31, 4/1-3, [4/6 Qingming], 4/7
     assert (case.due_promised, case.due_statutory) == (D("2026-03-23"), D("2026-04-07"))
-    assert history(case)[-2:] == [
-        ("start_special_procedure", "under_review", "under_review", "reviewer"),
+    assert history(case)[-3:] == [
+        ("request_special_procedure", "under_review", "under_review", "reviewer"),
+        ("approve_special_procedure", "under_review", "under_review", "dept_head"),
         ("end_special_procedure", "under_review", "under_review", "reviewer"),
     ]
+    assert case.events[-1].comment == "专家论证通过"
+
+
+def test_a_refused_special_procedure_never_stops_the_clock(hall):
+    case = accepted(hall)
+    clock_stops.request_special_procedure(case, hall.actor("reviewer"), "hearing", reason="听证", expected_days=10,
+                                          when=at("2026-03-05"))
+    with pytest.raises(ServiceError):  # a refusal gives its reasons
+        clock_stops.decide_special_procedure(case, hall.actor("manager"), False, when=at("2026-03-09"))
+    pause = clock_stops.decide_special_procedure(case, hall.actor("manager"), False, note="无需听证",
+                                                 when=at("2026-03-09"))
+    case = stored(case)
+    assert (pause.status, pause.started_on, pause.approver_id, pause.decision_note) == (
+        PauseStatus.REFUSED, None, hall.manager.id, "无需听证")
+    assert (case.due_promised, case.due_statutory, case.has_open_pause) == (D("2026-03-16"), D("2026-03-30"), False)
+    # a new request may follow; a request still pending lapses with the decision
+    clock_stops.request_special_procedure(case, hall.actor("reviewer"), "inspection", reason="检验",
+                                          when=at("2026-03-10"))
+    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-11"))
+    assert [p.status for p in stored(case).pauses] == [PauseStatus.REFUSED, PauseStatus.REFUSED]
 
 
 def test_same_day_special_procedure_costs_nothing(hall):
     case = accepted(hall)
-    clock_stops.start_special_procedure(case, hall.actor("head"), "testing", reason="检测", when=at("2026-03-10", 9))
-    clock_stops.end_special_procedure(case, hall.actor("head"), when=at("2026-03-10", 16))
+    hall.start_procedure(case, hall.actor("head"), "testing", reason="检测", when=at("2026-03-10", 9))
+    clock_stops.end_special_procedure(case, hall.actor("head"), result="程序完成", when=at("2026-03-10", 16))
     case = stored(case)
     assert (case.pauses[0].started_on, case.pauses[0].ended_on) == (D("2026-03-10"), D("2026-03-10"))
     assert (case.due_promised, case.due_statutory) == (D("2026-03-16"), D("2026-03-30"))
@@ -500,8 +538,8 @@ def test_same_day_special_procedure_costs_nothing(hall):
 
 def test_joint_steps_move_with_a_special_procedure(hall):
     case = accepted(hall, hall.joint)  # steps due 4/14
-    clock_stops.start_special_procedure(case, hall.actor("head"), "hearing", reason="听证", when=at("2026-03-09"))
-    clock_stops.end_special_procedure(case, hall.actor("head"), when=at("2026-03-11"))
+    hall.start_procedure(case, hall.actor("head"), "hearing", reason="听证", when=at("2026-03-09"))
+    clock_stops.end_special_procedure(case, hall.actor("head"), result="程序完成", when=at("2026-03-11"))
     case = stored(case)
     # [3/9, 3/11) is 2 working days: 4/14 -> 4/16; statutory 5/8 -> Sat 5/9 (make-up), 5/11
     assert {s.due_on for s in case.steps} == {D("2026-04-16")}
@@ -600,7 +638,7 @@ def test_all_approve_with_a_rejected_step_can_only_be_denied(hall):
 def test_lead_consolidates_may_grant_despite_a_rejection(hall):
     case = accepted(hall, hall.joint)  # the hall's joint item: LEAD_CONSOLIDATES
     decide_all_steps(hall, case, ("approve", "reject", "approve"))
-    decisions.decide(case, hall.actor("head"), grant=True, when=at("2026-03-10"))
+    decisions.decide(case, hall.actor("head"), grant=True, reason="不同意的意见已经整改落实", when=at("2026-03-10"))
     assert stored(case).state == "granted"
 
 
@@ -647,7 +685,7 @@ def test_returned_step_is_pending_again_after_its_supplement(hall):
 )
 def test_withdraw_and_terminate_close_the_open_pause(hall, end, state):
     case = accepted(hall)
-    clock_stops.start_special_procedure(case, hall.actor("reviewer"), "inspection", reason="检验",
+    hall.start_procedure(case, hall.actor("reviewer"), "inspection", reason="检验",
                                         when=at("2026-03-10"))
     end(hall, case)
     case = stored(case)
@@ -680,7 +718,7 @@ def test_a_case_on_version_1_cannot_be_withdrawn_after_the_decision(hall):
 def test_a_decided_case_can_still_be_withdrawn_or_terminated_and_keeps_its_decision(
         client, hall, verb, grant, outcome, reason):
     case = accepted(hall)
-    assert case.workflow_version == 2
+    assert case.workflow_version >= 2
     decisions.decide(case, hall.actor("head"), grant=grant, reason=reason, when=at("2026-03-10"))
     actor = APPLICANT if verb == "withdraw" else hall.actor("head")
     getattr(decisions, verb)(case, actor, "申请人主体已注销", when=at("2026-03-11"))
@@ -722,8 +760,8 @@ def test_reviewer_or_head_of_another_department_is_forbidden(hall, make_user):
     with pytest.raises(Forbidden):
         decisions.decide(case, other_head, grant=True, when=at("2026-03-05"))
     with pytest.raises(Forbidden):
-        clock_stops.start_special_procedure(case, hall.actor("other_reviewer"), "hearing", reason="听证",
-                                      when=at("2026-03-05"))
+        clock_stops.request_special_procedure(case, hall.actor("other_reviewer"), "hearing", reason="听证",
+                                              when=at("2026-03-05"))
     with pytest.raises(Forbidden):
         clock_stops.request_extension(case, hall.actor("other_reviewer"), 5, "理由", when=at("2026-03-05"))
     assert snapshot(case) == before
@@ -940,7 +978,7 @@ def test_overdue_means_the_decision_clock_ran_past_the_date(hall):
     decisions.decide(decided, hall.actor("head"), grant=True, when=at("2026-03-13"))
     paused = hall.receive(day="2026-03-02")
     reception.accept(paused, hall.actor("clerk"), when=at("2026-03-02"))
-    clock_stops.start_special_procedure(paused, hall.actor("reviewer"), ProcedureType.INSPECTION, reason="现场核查",
+    hall.start_procedure(paused, hall.actor("reviewer"), ProcedureType.INSPECTION, reason="现场核查",
                                   when=at("2026-03-05"))
     db.session.flush()
 

@@ -9,10 +9,11 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from service_center.extensions import db
-from service_center.models import Case, CasePause, CaseStep, ProcedureType, StepStatus
+from service_center.models import Case, CasePause, CaseStep, PauseStatus, ProcedureType, StepStatus
 from service_center.queries.deadlines import (
     Deadlines,
     due_within,
+    open_pause,
     overdue_promised,
     overdue_statutory,
     step_due_within,
@@ -44,11 +45,16 @@ def generate(rng: random.Random, hall) -> list[dict]:  # type: ignore[no-untyped
         case.due_statutory = promised + timedelta(days=rng.randint(0, 10)) if started else None
         case.decided_on = TODAY - timedelta(days=1) if decided else None
         pause = None
-        if rng.random() < 0.3:
+        roll = rng.random()
+        if roll < 0.3:
             started_on = _day(rng)
             pause = (started_on, None if rng.random() < 0.6 else max(started_on, TODAY))
             db.session.add(CasePause(case=case, procedure_type=ProcedureType.INSPECTION, started_on=pause[0],
                                      ended_on=pause[1]))
+        elif roll < 0.45:  # asked for (or refused), never approved: it does not stop the clock
+            status = rng.choice([PauseStatus.REQUESTED, PauseStatus.REFUSED])
+            db.session.add(CasePause(case=case, procedure_type=ProcedureType.HEARING, status=status,
+                                     requested_on=_day(rng)))
         steps = []
         for department in (hall.lead, hall.other):
             status = rng.choice([StepStatus.PENDING, StepStatus.PENDING, StepStatus.APPROVED, StepStatus.RETURNED])
@@ -114,6 +120,10 @@ def test_case_and_step_predicates_agree_with_the_rule(hall):
     assert _ids(step_overdue(TODAY), CaseStep) == late
     assert _ids(step_due_within(TODAY, SOON), CaseStep) == soon
     assert late, "the generated data exercises overruns"
+    unapproved = {f["case"].id for f in facts if f["pause"] is None and f["case"].pauses}
+    assert unapproved, "the generated data has requested and refused procedures"
+    assert not unapproved & {i for i, paused in db.session.execute(sa.select(Case.id, open_pause()))
+                             if paused}, "a procedure not approved stops no clock"
     assert soon, "the generated data exercises reminders"
 
     # The badges and the list filters are the same predicates.

@@ -120,7 +120,7 @@ def test_termination_writes_what_decisions_terminate_writes(hall):
                 steps.record_step_decision(other.id, hall.actor("other_reviewer"), "approve", "同意",
                                            when=at("2026-03-03"))
                 clock_stops.request_extension(case, hall.actor("head"), 5, "需要现场核查", when=at("2026-03-04"))
-                clock_stops.start_special_procedure(case, hall.actor("head"), "inspection", reason="现场检验",
+                hall.start_procedure(case, hall.actor("head"), "inspection", reason="现场检验",
                                                     when=at("2026-03-05"))
             pair.append(case)
         twins.append(pair)
@@ -165,7 +165,7 @@ def test_the_sweep_command_fails_only_when_everything_failed(app, hall):
     result = app.test_cli_runner().invoke(args=["cases", "sweep"])
     assert result.exit_code == 1
     assert "0 applications deemed accepted" in result.output
-    assert f"{case.number}: committed v2, state 'supplement_requested': " in result.output
+    assert f"{case.number}: committed v{case.workflow_version}, state 'supplement_requested': " in result.output
 
 
 def test_a_joint_case_that_cannot_fan_out_is_reported_alone(hall, make_item):

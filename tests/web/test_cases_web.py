@@ -226,9 +226,9 @@ def _granted_after_a_procedure_and_an_extension(hall):
     case = hall.receive(day="2026-03-02")
     reception.accept_with_gaps(case, hall.actor("clerk"), ["身份证复印件"], gaps_due=D("2026-03-09"),
                            commitment_signed=True, when=at("2026-03-02"))
-    clock_stops.start_special_procedure(case, hall.actor("reviewer"), "expert_review", reason="组织专家评审论证",
+    hall.start_procedure(case, hall.actor("reviewer"), "expert_review", reason="组织专家评审论证",
                                   expected_days=5, when=at("2026-03-03"))
-    clock_stops.end_special_procedure(case, hall.actor("reviewer"), when=at("2026-03-05"))
+    clock_stops.end_special_procedure(case, hall.actor("reviewer"), result="程序完成", when=at("2026-03-05"))
     clock_stops.request_extension(case, hall.actor("reviewer"), 5, "需现场核查经营场所", when=at("2026-03-06"))
     clock_stops.approve_extension(case, hall.actor("head"), when=at("2026-03-06"))
     reception.record_gap_materials(case, hall.actor("clerk"), when=at("2026-03-09"))
@@ -346,6 +346,7 @@ def test_head_grants_and_clerk_delivers_and_closes(client, hall, make_user):
 
 def test_special_procedure_and_extension_forms(client, hall):
     case = receive_today(hall)
+    case.workflow_version = 3  # before version 4 the handler names the approver and it starts at once
     reception.accept(case, hall.actor("clerk"))
     sign_in(client, hall.reviewer)
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -363,7 +364,7 @@ def test_special_procedure_and_extension_forms(client, hall):
     html = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "badge-paused" in html
     assert hall.manager.display_name in html
-    assert post_action(client, case, "end_special_procedure").status_code == 302
+    assert post_action(client, case, "end_special_procedure", result="专家评审通过").status_code == 302
     response = post_action(client, reload(case), "request_extension", days="30", reason="情况复杂")
     assert response.status_code == 400  # more than the policy allows: the service's field error
     assert re.search(r'id="action-request_extension" open>.*?class="error" role="alert"',
@@ -598,7 +599,7 @@ def test_a_procedure_started_after_the_due_date_leaves_the_overdue_badge(client,
     in_time, late = hall.receive(name="甲"), hall.receive(name="乙")
     for case in (in_time, late):
         reception.accept(case, hall.actor("clerk"))
-        clock_stops.start_special_procedure(case, hall.actor("reviewer"), "inspection", reason="检验")
+        hall.start_procedure(case, hall.actor("reviewer"), "inspection", reason="检验")
         case.due_promised, case.due_statutory = today - timedelta(days=3), today + timedelta(days=30)
     in_time.pauses[0].started_on = today - timedelta(days=5)  # before the due date: the clock stopped in time
     sign_in(client, hall.manager)
@@ -617,6 +618,7 @@ def test_a_procedure_started_after_the_due_date_leaves_the_overdue_badge(client,
 def test_no_approver_to_choose_means_no_approver_field(client, hall):
     hall.head.active = hall.manager.active = False
     case = receive_today(hall)
+    case.workflow_version = 3  # before version 4 the handler names the approver
     reception.accept(case, hall.actor("clerk"))
     sign_in(client, hall.reviewer)
     assert "start_special_procedure-approver_id" not in client.get(f"/cases/{case.id}").get_data(as_text=True)
@@ -654,7 +656,7 @@ def test_a_step_stopped_by_a_procedure_in_time_is_not_overdue(client, hall, paus
     today = local_today()
     case = receive_today(hall, hall.joint)
     reception.accept(case, hall.actor("clerk"))
-    clock_stops.start_special_procedure(case, hall.actor("head"), "inspection", reason="检验")
+    hall.start_procedure(case, hall.actor("head"), "inspection", reason="检验")
     step_due = today - timedelta(days=3)
     for step in case.steps:
         step.due_on = step_due

@@ -256,13 +256,17 @@ def test_joint_walkthrough() -> None:
 # -- versioning ----------------------------------------------------------------------------------------------
 
 
+NEXT = committed.DEFINITION.version + 1
+
+
 @pytest.fixture
 def committed_v2() -> Iterator[WorkflowDefinition]:
-    """A next committed version (v4) without 容缺受理 (accept_with_gaps), registered for the test only."""
+    """A next committed version (the current one + 1) without 容缺受理 (accept_with_gaps), registered for the
+    test only."""
     v1 = committed.DEFINITION
     v2 = dataclasses.replace(
         v1,
-        version=4,
+        version=NEXT,
         states=tuple(s for s in v1.states if s != "accepted_with_gaps"),
         transitions=tuple(
             dataclasses.replace(t, sources=tuple(s for s in t.sources if s != "accepted_with_gaps"))
@@ -273,24 +277,24 @@ def committed_v2() -> Iterator[WorkflowDefinition]:
     )
     register(v2)
     yield v2
-    unregister("committed", 4)
+    unregister("committed", NEXT)
 
 
 def test_running_case_keeps_its_version(committed_v2: WorkflowDefinition) -> None:
     assert get_definition("committed") is committed_v2
-    assert latest_version("committed") == 4
-    assert versions("committed") == [1, 2, 3, 4]
-    old = case(version=3)
+    assert latest_version("committed") == NEXT
+    assert versions("committed") == list(range(1, NEXT + 1))
+    old = case(version=NEXT - 1)
     new = case(version=committed_v2.version)
     assert fire(old, "accept_with_gaps", "clerk", {"missing_materials": ["x"]}).dest == "accepted_with_gaps"
     with pytest.raises(UnknownTrigger):
         fire(new, "accept_with_gaps", "clerk", {"missing_materials": ["x"]})
-    assert machine_for(get_definition("committed", 3)) is not machine_for(committed_v2)
+    assert machine_for(get_definition("committed", NEXT - 1)) is not machine_for(committed_v2)
     assert "accept_with_gaps" not in machine_for(committed_v2).events
 
 
 def test_unregistering_falls_back_to_the_previous_latest(committed_v2: WorkflowDefinition) -> None:
-    unregister("committed", 4)
+    unregister("committed", NEXT)
     assert get_definition("committed") is committed.DEFINITION
 
 

@@ -37,14 +37,21 @@ FULL = {
     "rating": "满意",
     "parallel_steps_complete": True,
     "no_gaps_outstanding": True,
+    "opinion": "建议准予许可",
+    "result": "听证结束",
+    "extension_allowed": True,
 }
-PAUSE_OPEN = {**FULL, "has_open_pause": True, "has_pending_extension": True, "has_gaps_outstanding": True}
+PAUSE_OPEN = {**FULL, "has_open_pause": True, "has_pending_extension": True, "has_gaps_outstanding": True,
+              "has_requested_pause": False, "has_unnotified_pause": True}
 PAUSE_CLOSED = {
     **FULL,
     "has_open_pause": False,
     "has_pending_extension": False,
     "has_gaps_outstanding": False,
+    "has_requested_pause": False,
+    "has_unnotified_pause": False,
 }
+PAUSE_REQUESTED = {**PAUSE_CLOSED, "has_requested_pause": True}
 
 
 def ctx_for(trigger: str) -> dict[str, Any]:
@@ -54,8 +61,11 @@ def ctx_for(trigger: str) -> dict[str, Any]:
         "approve_extension",
         "reject_extension",
         "record_gap_materials",
+        "notify_special_procedure",
     }:
         return PAUSE_OPEN
+    if trigger in {"approve_special_procedure", "refuse_special_procedure"}:
+        return PAUSE_REQUESTED
     return PAUSE_CLOSED
 
 
@@ -389,7 +399,7 @@ def test_renewals_by_law_from_version_3_only(key: str) -> None:
     """Version 3 adds the system's grant of a renewal undecided when the licence expires (Art. 50), from every
     review state; older versions keep theirs."""
     current, older = get_definition(key), get_definition(key, 2)
-    assert current.version == 3
+    assert current.version >= 3
     assert older.renewal_trigger is None
     assert older.find(older.open_states[0], "grant_renewal_by_law") is None
     spec = next(t for t in current.transitions if t.trigger == current.renewal_trigger)

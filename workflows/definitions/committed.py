@@ -6,7 +6,7 @@ from workflows.clock import STANDARD_EXTENSION
 from workflows.definitions.base import transition
 from workflows.definitions.licensing import CURRENT_VERSION, licensing_versions
 
-__all__ = ["DEFINITION", "DEFINITION_V1", "DEFINITION_V2"]
+__all__ = ["DEFINITION", "DEFINITION_V1", "DEFINITION_V2", "DEFINITION_V3"]
 
 _REVIEW = ("under_review",)
 
@@ -31,4 +31,5 @@ VERSIONS = licensing_versions(
 )
 DEFINITION_V1 = VERSIONS[1]
 DEFINITION_V2 = VERSIONS[2]
+DEFINITION_V3 = VERSIONS[3]
 DEFINITION = VERSIONS[CURRENT_VERSION]

@@ -10,11 +10,17 @@ decision).
 Internal transitions in the review states: special procedures (``start_special_procedure`` /
 ``end_special_procedure``, clock pause/resume), extensions (``request_extension`` / ``approve_extension`` /
 ``reject_extension``) and gap materials arriving during review (``record_gap_materials``).
+Version 4: two-level review (the reviewer's ``record_opinion`` in the decision states, the head decides);
+special procedures are requested (``request_special_procedure``), approved or refused by the head or a manager
+(``approve_special_procedure`` stops the clock from the approval day, ``refuse_special_procedure``), the
+applicant's written notice is recorded (``notify_special_procedure``) and ending one records its result; an
+extension is asked for only while the kind's extension policy still allows one (guard ``extension_allowed``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from workflows.clock import SUPPLEMENT_NOTICE_DAYS, ExtensionPolicy
 from workflows.definitions.base import (
@@ -83,6 +89,11 @@ LICENSING_LABELS: dict[str, str] = {
     "approve_extension": "批准延期",
     "reject_extension": "驳回延期",
     "grant_renewal_by_law": "视为准予延续",
+    "record_opinion": "承办人审查意见",
+    "request_special_procedure": "申请特别程序",
+    "approve_special_procedure": "批准特别程序",
+    "refuse_special_procedure": "不批准特别程序",
+    "notify_special_procedure": "书面告知特别程序",
 }
 
 _HANDLERS = ("reviewer", "dept_head")
@@ -149,17 +160,69 @@ def reception() -> list[TransitionSpec]:
     ]
 
 
-def review_internal(review_states: Sequence[str], approvers: str | Iterable[str]) -> list[TransitionSpec]:
-    """Internal transitions allowed in the review states (no state change)."""
+def review_internal(review_states: Sequence[str], approvers: str | Iterable[str], *, version: int = 1,
+                    decision_states: Sequence[str] = ()) -> list[TransitionSpec]:
+    """Internal transitions allowed in the review states (no state change); from version 4 the reviewer's
+    opinion in the decision states and special procedures that are requested, then approved."""
+    gaps = transition(
+        "record_gap_materials",
+        review_states,
+        None,
+        ("clerk", *_HANDLERS),
+        guard="has_gaps_outstanding",
+        description="Gap materials (容缺材料) arrived during review; the service layer closes the gaps.",
+    )
+    if version >= 4:
+        procedures = _requested_procedures(review_states)
+        opinion = [transition(
+            "record_opinion",
+            decision_states,
+            None,
+            "reviewer",
+            requires="opinion",
+            description="Two-level review: the reviewer (承办人) records an opinion; the head decides.",
+        )]
+        ask_guard: tuple[str, ...] = ("no_pending_extension", "extension_allowed")
+    else:
+        procedures = _immediate_procedures(review_states)
+        opinion = []
+        ask_guard = ("no_pending_extension",)
     return [
+        gaps,
+        *opinion,
+        *procedures,
         transition(
-            "record_gap_materials",
+            "request_extension",
             review_states,
             None,
-            ("clerk", *_HANDLERS),
-            guard="has_gaps_outstanding",
-            description="Gap materials (容缺材料) arrived during review; the service layer closes the gaps.",
+            _HANDLERS,
+            guard=ask_guard,
+            requires=("days", "reason"),
+            description="Ask for an extension (延期); check it with workflows.clock.validate_extension.",
         ),
+        transition(
+            "approve_extension",
+            review_states,
+            None,
+            approvers,
+            guard="has_pending_extension",
+            clock="extend",
+            description="Approve the pending extension: both due dates move by its days; tell the applicant.",
+        ),
+        transition(
+            "reject_extension",
+            review_states,
+            None,
+            approvers,
+            guard="has_pending_extension",
+            description="Reject the pending extension.",
+        ),
+    ]
+
+
+def _immediate_procedures(review_states: Sequence[str]) -> list[TransitionSpec]:
+    """Versions 1-3: the handler names the approver and the procedure starts at once."""
+    return [
         transition(
             "start_special_procedure",
             review_states,
@@ -180,31 +243,58 @@ def review_internal(review_states: Sequence[str], approvers: str | Iterable[str]
             clock="resume",
             description="The special procedure ended; the clock runs again from today.",
         ),
+    ]
+
+
+_PROCEDURE_APPROVERS = ("dept_head", "manager")
+
+
+def _requested_procedures(review_states: Sequence[str]) -> list[TransitionSpec]:
+    """Version 4: a special procedure is requested, approved (the clock stops from that day) or refused."""
+    return [
         transition(
-            "request_extension",
+            "request_special_procedure",
             review_states,
             None,
             _HANDLERS,
-            guard="no_pending_extension",
-            requires=("days", "reason"),
-            description="Ask for an extension (延期); check it with workflows.clock.validate_extension.",
+            guard=("no_open_pause", "no_requested_pause"),
+            requires=("procedure_type", "reason"),
+            description="Ask for a special procedure (特别程序: type, reasons, expected length); the clock runs "
+            "on until the head of the department or a manager approves it.",
         ),
         transition(
-            "approve_extension",
+            "approve_special_procedure",
             review_states,
             None,
-            approvers,
-            guard="has_pending_extension",
-            clock="extend",
-            description="Approve the pending extension: both due dates move by its days; tell the applicant.",
+            _PROCEDURE_APPROVERS,
+            guard=("has_requested_pause", "no_open_pause"),
+            clock="pause",
+            description="Approve the requested special procedure: it starts today and stops the clock (Art. 45) "
+            "until it ends; the applicant is told in writing.",
         ),
         transition(
-            "reject_extension",
+            "refuse_special_procedure",
             review_states,
             None,
-            approvers,
-            guard="has_pending_extension",
-            description="Reject the pending extension.",
+            _PROCEDURE_APPROVERS,
+            guard="has_requested_pause",
+            requires="reason",
+            description="Refuse the requested special procedure, with reasons; the clock never stopped.",
+        ),
+        transition(
+            "notify_special_procedure",
+            review_states,
+            None,
+            ("clerk", *_HANDLERS),
+            guard="has_unnotified_pause",
+            description="The special procedure notice (特别程序告知书) was printed or sent: the applicant is told "
+            "in writing.",
+        ),
+        replace(
+            _immediate_procedures(review_states)[1],
+            requires=("result",),
+            description="The special procedure ended with its result (听证 / 检验 / 专家评审 ... 结论); the clock "
+            "runs again from today.",
         ),
     ]
 
@@ -295,8 +385,9 @@ def renewal_by_law(review_states: Sequence[str]) -> TransitionSpec:
     )
 
 
-# Version 1 allowed withdrawal and termination only before the decision; version 3 adds renewals by law.
-CURRENT_VERSION = 3
+# Version 1 allowed withdrawal and termination only before the decision; version 3 adds renewals by law;
+# version 4 the reviewer's opinion, approved special procedures and extensions offered only while allowed.
+CURRENT_VERSION = 4
 
 
 def licensing_versions(
@@ -326,7 +417,8 @@ def licensing_versions(
             transitions=(
                 *reception(),
                 *into_review,
-                *review_internal(review_states, approvers=approvers),
+                *review_internal(review_states, approvers=approvers, version=version,
+                                 decision_states=decision_states),
                 *decision_and_exits(review_states, decision_states, exits_after_decision=version >= 2),
                 *((renewal_by_law(review_states),) if version >= 3 else ()),
             ),

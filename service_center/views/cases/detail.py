@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, render_template
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -14,13 +15,15 @@ from ...extensions import db
 from ...forms.cases import StepDecisionForm
 from ...labels import workflow_label
 from ...models import Case, CaseStep, Role, StepStatus, User
+from ...queries.approvals import OPINION_TRIGGER
 from ...queries.deadlines import Deadlines
 from ...queries.scope import can_see
 from ...services.clock import read_clock
 from ...services.core import actions_for
+from ...services.decisions import rejected_steps
 from . import bp
 from .action_specs import build_form, spec_for
-from .notices import NOTICE_TITLES, available_notices
+from .notices import NOTICE_TITLES, available_notices, returned_steps
 
 
 def load_case_in_scope(case_id: int) -> Case:
@@ -66,6 +69,15 @@ def render_case(case: Case, *, failed: tuple[str, FlaskForm] | None = None, stat
         form = failed_form if trigger == failed_key else build_form(case, trigger, spec, bound=False)
         actions.append({"trigger": trigger, "label": workflow_label(case, trigger), "spec": spec, "form": form})
     actions.sort(key=lambda a: (not a["spec"].primary, a["spec"].confirm))  # the usual next step first, ends last
+    disagreed = rejected_steps(case)
+    for action in actions:
+        if action["trigger"] == "grant" and disagreed:  # a grant over a department's 不同意
+            action["warning"] = _("%(departments)s disagreed (不同意). Granting over it needs your written reasons, "
+                                  "recorded with the decision.",
+                                  departments="、".join(s.department.name for s in disagreed))
+    definition = definition_of(case)
+    deciders = {role for t in definition.transitions_from(case.state) if t.decides and not t.automatic
+                for role in t.roles}
     steps = [
         (step, failed_form if failed_key == f"step{step.id}" else step_form(step, bound=False))
         for step in decidable_steps(case, current_user)
@@ -82,6 +94,10 @@ def render_case(case: Case, *, failed: tuple[str, FlaskForm] | None = None, stat
         badges=deadlines.badges([case]),
         in_step_review=case.state in definition_of(case).step_states,
         clock=read_clock(case),
+        opinions=[e for e in case.events if e.trigger == OPINION_TRIGGER],
+        head_decides=case.in_progress and bool(deciders) and str(current_user.role) not in deciders,
+        join_rule=case.item.join_rule if definition.step_states and case.item is not None else None,
+        returned_steps=returned_steps(case),
         notices=[(kind, NOTICE_TITLES[kind]) for kind in available_notices(case)],
         failed_key=failed_key,
     ), status

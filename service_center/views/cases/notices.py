@@ -9,6 +9,7 @@ the department's phone and the tracking address (also as a QR code, inline SVG f
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,17 +17,23 @@ import segno
 from flask import abort, current_app, render_template, url_for
 from flask_babel import force_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup
 
 from workflows.definitions.base import NOTICE_KINDS
 from workflows.engine import definition_of
 
 from ...auth import STAFF_ROLES, roles_required
-from ...models import Case, CaseExtension, CasePause, ExtensionStatus
+from ...commands import run_action
+from ...models import Case, CaseExtension, CasePause, CaseStep, ExtensionStatus, PauseStatus, StepStatus
+from ...services import ServiceError
+from ...services.core import actions_for
 from . import bp
 
 # Notices are written in this language whatever the interface language.
 NOTICE_LOCALE = "zh_CN"
+
+STEP_NOTICE_TITLE = _l("Department's supplement notice")
 
 NOTICE_TITLES = {
     "receipt": _l("Receipt slip"),
@@ -103,7 +110,16 @@ def gap_materials(case: Case) -> list[str]:
 
 
 def _last_pause(case: Case) -> CasePause | None:
-    return case.pauses[-1] if case.pauses else None
+    """The latest special procedure that was approved (a request or a refusal is not notified)."""
+    return next((p for p in reversed(case.pauses) if p.status == PauseStatus.APPROVED), None)
+
+
+def _record_printed_procedure_notice(case: Case) -> None:
+    """Printing the special procedure notice tells the applicant in writing: recorded through the command path
+    (``notify_special_procedure``) when the case's definition has it and the user may fire it."""
+    if case.has_unnotified_pause and "notify_special_procedure" in actions_for(case, current_user):
+        with suppress(ServiceError):  # recording it never stops the notice from printing
+            run_action(case.id, "notify_special_procedure", current_user, lambda _c, _cmd: ({"via": "printed"}, None))
 
 
 def _approved_extension(case: Case) -> CaseExtension | None:
@@ -120,7 +136,7 @@ def available_notices(case: Case) -> list[str]:
         "refusal": case.outcome == "refused",
         "acceptance": case.accepted_on is not None,
         "gaps": bool(gap_materials(case)),
-        "special_procedure": bool(case.pauses),
+        "special_procedure": _last_pause(case) is not None,
         "extension": _approved_extension(case) is not None,
         "decision": case.decided_on is not None,
     }
@@ -135,6 +151,8 @@ def notice(case_id: int, kind: str):  # type: ignore[no-untyped-def]
     case = load_case_in_scope(case_id)
     if kind not in available_notices(case):
         abort(404)
+    if kind == "special_procedure":
+        _record_printed_procedure_notice(case)
     pause, extension, commitment = _last_pause(case), _approved_extension(case), gap_commitment(case)
     issued_on = {
         "receipt": case.received_on,
@@ -165,5 +183,44 @@ def notice(case_id: int, kind: str):  # type: ignore[no-untyped-def]
             tracking_url=url,
             tracking_qr=qr_svg(url),
         )
-    return render_template("cases/notice_page.html", case=case, title=NOTICE_TITLES[kind],
+    return render_template("cases/notice_page.html", case=case, title=NOTICE_TITLES[kind], sheet=Markup(sheet))  # noqa: S704 - autoescaped
+
+
+def returned_steps(case: Case) -> list[CaseStep]:
+    """The departments' shares returned for a supplement (退回补正), each owing the applicant a written notice."""
+    return [s for s in case.steps if s.status == StepStatus.RETURNED or _was_returned(case, s)]
+
+
+def _was_returned(case: Case, step: CaseStep) -> bool:
+    return any(e.trigger == "step_return" and e.step_id == step.id for e in case.events)
+
+
+def _returned_opinion(case: Case, step: CaseStep) -> tuple[str, date | None]:
+    """What the department asked for, and when (its latest 退回补正 event)."""
+    event = next((e for e in reversed(case.events) if e.trigger == "step_return" and e.step_id == step.id), None)
+    if event is None:
+        return step.opinion, None
+    return event.comment, to_user_timezone(event.at).date()
+
+
+@bp.route("/cases/<int:case_id>/steps/<int:step_id>/notice")
+@roles_required(*STAFF_ROLES)
+def step_notice(case_id: int, step_id: int):  # type: ignore[no-untyped-def]
+    """A department's 退回补正 as a written supplement notice: what is missing, in the department's words."""
+    from .detail import load_case_in_scope
+
+    case = load_case_in_scope(case_id)
+    step = next((s for s in returned_steps(case) if s.id == step_id), None)
+    if step is None:
+        abort(404)
+    opinion, returned_on = _returned_opinion(case, step)
+    lines = [line.strip(" ;；、。") for line in opinion.replace("；", "\n").replace(";", "\n").splitlines()]
+    url = tracking_url(case)
+    with force_locale(NOTICE_LOCALE):
+        sheet = render_template(
+            "cases/notice_step_supplement.html", case=case, step=step, issued_on=returned_on,
+            materials=[ListedMaterial(line) for line in lines if line], promised=case.due_promised,
+            complaint_phone=current_app.config["COMPLAINT_PHONE"], tracking_url=url, tracking_qr=qr_svg(url),
+        )
+    return render_template("cases/notice_page.html", case=case, title=STEP_NOTICE_TITLE,
                            sheet=Markup(sheet))  # noqa: S704 - autoescaped

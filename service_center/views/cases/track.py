@@ -12,6 +12,7 @@ import hmac
 
 import sqlalchemy as sa
 from flask import render_template, request
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...database import read_without_transaction
@@ -19,22 +20,27 @@ from ...extensions import db
 from ...forms.cases import TrackForm
 from ...labels import workflow_label
 from ...masking import mask_id_number, mask_name, mask_phone
-from ...models import Case
+from ...models import Case, StepStatus
 from . import bp
 
 # Internal transitions the applicant is told about (in writing); other internal events and the departments'
 # step decisions stay internal.
 PUBLIC_INTERNAL_TRIGGERS = frozenset({
-    "start_special_procedure", "end_special_procedure", "start_consultation", "end_consultation",
-    "approve_extension", "record_gap_materials",
+    "start_special_procedure", "approve_special_procedure", "end_special_procedure", "start_consultation",
+    "end_consultation", "approve_extension", "record_gap_materials",
 })
+# A department's 退回补正 and the supplement's arrival concern the applicant, who is told in writing.
+PUBLIC_STEP_EVENTS = {
+    "step_return": _l("A department asked for a supplement"),
+    "step_supplemented": _l("Supplement received by the department"),
+}
 
 
 def find_tracked_case(number: str, query_code: str) -> Case | None:
     """The case with this number whose query code matches (compared in constant time), else None."""
     # The item (shown by name) in the same query, the events (the timeline) in one more.
     case = db.session.scalar(sa.select(Case).where(Case.number == number.strip().upper())
-                             .options(joinedload(Case.item), selectinload(Case.events)))
+                             .options(joinedload(Case.item), selectinload(Case.events), selectinload(Case.steps)))
     code = query_code.strip().upper()
     # Compare even when the number is unknown, so both misses take the same time.
     expected = case.query_code if case is not None else "-" * len(code)
@@ -53,6 +59,8 @@ def public_timeline(case: Case) -> list[dict[str, object]]:
             label = workflow_label(case, event.to_state)
         elif event.trigger in PUBLIC_INTERNAL_TRIGGERS:
             label = workflow_label(case, event.trigger)
+        elif event.trigger in PUBLIC_STEP_EVENTS:
+            label = str(PUBLIC_STEP_EVENTS[event.trigger])
         else:
             continue
         entries.append({"at": event.at, "label": label})
@@ -73,6 +81,7 @@ def track():  # type: ignore[no-untyped-def]
                 case=case,
                 state_label=workflow_label(case, case.state),
                 timeline=public_timeline(case),
+                supplement_outstanding=any(s.status == StepStatus.RETURNED for s in case.steps),
                 applicant={"name": mask_name(case.applicant_name), "id_number": mask_id_number(
                     case.applicant_id_number), "phone": mask_phone(case.applicant_phone)},
             )
