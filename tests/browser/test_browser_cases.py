@@ -95,30 +95,37 @@ def test_a_special_procedure_and_the_decision_are_notified_in_writing(page, live
     case = reception.accept(hall.receive(name="欧阳娜娜"), hall.actor("clerk"))
     db.session.commit()
 
-    # The reviewer stops the clock for an expert review; the department head is proposed as the approver.
+    # The reviewer asks for an expert review: nobody is named, nothing is ticked, the clock still runs.
     sign_in(page, hall.reviewer.username)
     page.goto(f"/cases/{case.id}")
-    page.click("#action-start_special_procedure summary")
-    assert page.input_value("select[name=start_special_procedure-approver_id]") == str(hall.head.id)
-    page.select_option("select[name=start_special_procedure-procedure_type]", "expert_review")
-    page.fill("input[name=start_special_procedure-expected_days]", "5")
-    page.fill("textarea[name=start_special_procedure-reason]", "组织专家评审论证")
-    page.check("input[name=start_special_procedure-applicant_notified]")
-    page.click("button[name=submit-start_special_procedure]")
+    page.click("#action-request_special_procedure summary")
+    page.select_option("select[name=request_special_procedure-procedure_type]", "expert_review")
+    page.fill("input[name=request_special_procedure-expected_days]", "5")
+    page.fill("textarea[name=request_special_procedure-reason]", "组织专家评审论证")
+    page.click("button[name=submit-request_special_procedure]")
+    page.wait_for_load_state()
+    assert page.locator(".badge-paused").count() == 0
+
+    # The head approves it from the queue: the clock stops; printing the notice tells the applicant in writing.
+    page.context.clear_cookies()  # sign out (logout is a POST) and in again as the head
+    sign_in(page, hall.head.username)
+    page.goto("/approvals")
+    page.click(f"#queue-procedures a[href^='/cases/{case.id}']")
+    page.wait_for_load_state()
+    page.click("button[name=submit-approve_special_procedure]")
     page.wait_for_load_state()
     assert page.locator(".badge-paused").count() >= 1
-    assert hall.head.display_name in page.locator("body").inner_text()
     page.click(f"a[href='/cases/{case.id}/notices/special_procedure']")
     page.wait_for_url(re.compile(r"/notices/special_procedure$"))
     notice = page.locator("#notice-procedure").inner_text()
     assert "专家评审" in notice
     assert "组织专家评审论证" in notice
 
-    # The head ends it and denies, confirming the irreversible decision; the denial prints with its remedies.
-    page.context.clear_cookies()  # sign out (logout is a POST) and in again as the head
-    sign_in(page, hall.head.username)
+    # The head ends it with its result and denies, confirming the irreversible decision.
     page.goto(f"/cases/{case.id}")
+    assert hall.head.display_name in page.locator("#pauses").inner_text()
     page.click("#action-end_special_procedure summary")
+    page.fill("textarea[name=end_special_procedure-result]", "专家评审认为不符合条件")
     page.click("button[name=submit-end_special_procedure]")
     page.wait_for_load_state()
     page.click("#action-deny summary")
