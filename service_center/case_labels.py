@@ -6,12 +6,14 @@ this module adds the events the service layer writes outside a definition (recei
 
 from __future__ import annotations
 
-from flask_babel import get_locale
+from collections import Counter
+
 from flask_babel import lazy_gettext as _l
 
-from workflows.registry import all_definitions
+from workflows.definitions.base import WorkflowDefinition
+from workflows.registry import get_definition, latest_version, versions, workflow_keys
 
-from .labels import label
+from .labels import flow_label, label
 from .models import ApplicantKind, ExtensionStatus, PauseStatus, ProcedureType, StepStatus
 
 APPLICANT_KIND_LABELS = {
@@ -61,15 +63,54 @@ EVENT_LABELS = {
 }
 
 
+# The list's warning levels (queries.deadlines.WARNING_LEVELS), as its badges name them.
+WARNING_LABELS = {
+    "overdue": _l("Overdue"),
+    "statutory_overdue": _l("Past the statutory limit"),
+    "step_overdue": _l("Step overdue"),
+    "soon": _l("Due soon"),
+    "paused": _l("Paused"),
+}
+
+CASE_KIND_LABELS = {
+    "application": _l("Applications"),
+    "complaint": _l("Complaints"),
+    "rectification": _l("Rectifications"),
+}
+
+
+def application_states() -> dict[str, list[WorkflowDefinition]]:
+    """Each state an application (办件) can reach, once, in lifecycle order, with the definitions having it.
+
+    Every registered version of every workflow of kind ``application`` counts (running cases keep older
+    versions); a state first met in a later definition goes right after the state before it there."""
+    order: list[str] = []
+    having: dict[str, list[WorkflowDefinition]] = {}
+    for key in workflow_keys(kind="application"):
+        for version in versions(key):
+            definition = get_definition(key, version)
+            for position, state in enumerate(definition.states):
+                if state not in having:
+                    at = order.index(definition.states[position - 1]) + 1 if position else 0
+                    order.insert(at, state)
+                having.setdefault(state, []).append(definition)
+    return {state: having[state] for state in order}
+
+
 def state_choices() -> list[tuple[str, str]]:
-    """Every state of every workflow (for the list filter), labelled in the user's language, sorted by label."""
-    locale = get_locale()
-    chinese = locale is not None and locale.language == "zh"
-    labels: dict[str, str] = {}
-    for definition in all_definitions():
-        for state in definition.states:
-            labels.setdefault(state, definition.label(state) if chinese else state.replace("_", " "))
-    return sorted(labels.items(), key=lambda kv: kv[1])
+    """The list's state filter: each state applications reach, once, in lifecycle order, labelled from the
+    definitions in the user's language (the label most of the latest definitions give it, when they differ)."""
+    choices = []
+    for state, definitions in application_states().items():
+        latest = [d for d in definitions if d.version == latest_version(d.key)] or definitions
+        labels = Counter(flow_label(d, state) for d in latest)
+        choices.append((state, labels.most_common(1)[0][0]))
+    return choices
+
+
+def kind_choices() -> list[tuple[str, str]]:
+    """The case kinds (applications, complaints, rectifications) for the oversight roles' list filter."""
+    return [(kind, str(text)) for kind, text in CASE_KIND_LABELS.items()]
 
 
 TEMPLATE_GLOBALS = {

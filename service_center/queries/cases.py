@@ -6,41 +6,140 @@ Everything here is set-based SQL (one query per list or count); a page's badges 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from workflows.registry import workflow_keys
+
+from ..auth import OVERSIGHT_ROLES
 from ..extensions import db
-from ..models import Case, CaseStep, Role, StepStatus, User
-from .deadlines import Deadlines, open_pause, overdue_statutory, step_pending
+from ..models import Case, CaseStep, Department, Item, Role, StepStatus, User, Window, user_windows
+from .deadlines import (
+    Deadlines,
+    has_overdue_step,
+    overdue_promised,
+    overdue_statutory,
+    paused,
+    step_pending,
+)
 from .scope import applications, visible_clause
 from .warnings import landing_cards, pending_appeals
 
 
-def case_list_query(user: User, *, q: str = "", state: str = "", due: str = "",
-                    deadlines: Deadlines) -> sa.Select:
-    """The case list: scoped, searched by number or applicant name, filtered; open cases first by promised due
-    date, then finished ones, most recent first."""
+@dataclass(frozen=True)
+class CaseFilters:
+    """What a case list is narrowed to (every part optional, all combined with AND).
+
+    ``state`` is a state of an application workflow (the list's state filter offers only those); ``kind`` a
+    case kind (application, complaint, rectification); ``warning`` one of :data:`.deadlines.WARNING_LEVELS`;
+    the date ranges are inclusive.
+    """
+
+    q: str = ""
+    department_id: int | None = None
+    window_id: int | None = None
+    item_code: str = ""
+    state: str = ""
+    kind: str = ""
+    warning: str = ""
+    received_from: date | None = None
+    received_to: date | None = None
+    closed_from: date | None = None
+    closed_to: date | None = None
+
+
+def _narrowed(query: sa.Select, user: User, filters: CaseFilters, deadlines: Deadlines) -> sa.Select:
+    """``query`` over cases, scoped to ``user``, narrowed by ``filters``, in the list's order."""
     from ..views.pagination import like
 
+    f = filters
+    conditions: list[sa.ColumnElement[bool]] = [visible_clause(user)]
+    if f.q:
+        pattern = like(f.q)
+        conditions.append(sa.or_(Case.number.ilike(pattern, escape="\\"),
+                                 Case.applicant_name.ilike(pattern, escape="\\")))
+    if f.department_id is not None:
+        conditions.append(Case.department_id == f.department_id)
+    if f.window_id is not None:
+        conditions.append(Case.window_id == f.window_id)
+    if f.item_code:
+        conditions.append(Case.item_id.in_(sa.select(Item.id).where(Item.code == f.item_code)))
+    if f.state:
+        conditions += [applications(), Case.state == f.state]
+    if f.kind:
+        conditions.append(Case.workflow_key.in_(workflow_keys(kind=f.kind)))
+    if f.warning:
+        conditions.append(deadlines.warning(f.warning))
+    for column, first, last in ((Case.received_on, f.received_from, f.received_to),
+                                (Case.closed_on, f.closed_from, f.closed_to)):
+        if first is not None:
+            conditions.append(column >= first)
+        if last is not None:
+            conditions.append(column <= last)
+    return query.where(*conditions).order_by(
+        Case.in_progress.desc(), sa.case((Case.in_progress, Case.due_promised), else_=None).asc().nulls_last(),
+        Case.received_at.desc(), Case.id.desc())
+
+
+def case_list_query(user: User, filters: CaseFilters = CaseFilters(), *,  # noqa: B008  (frozen, shared)
+                    deadlines: Deadlines) -> sa.Select:
+    """The case list: scoped, searched by number or applicant name, filtered (:class:`CaseFilters`); open
+    cases first by promised due date, then finished ones, most recent first."""
+    query = sa.select(Case).options(selectinload(Case.item), selectinload(Case.window))
+    return _narrowed(query, user, filters, deadlines)
+
+
+def case_export_query(user: User, filters: CaseFilters, *, deadlines: Deadlines) -> sa.Select:
+    """Every row of the same list (no paging) as plain columns for an export, with the page's badges as
+    columns: the same predicates (``late``, ``statutory_late``, ``step_late``, ``soon``, ``paused``)."""
     query = (
-        sa.select(Case)
-        .where(visible_clause(user))
-        .options(selectinload(Case.item), selectinload(Case.window))
-        .order_by(Case.in_progress.desc(),
-                  sa.case((Case.in_progress, Case.due_promised), else_=None).asc().nulls_last(),
-                  Case.received_at.desc(), Case.id.desc())
+        sa.select(
+            Case.number, Case.workflow_key, Case.workflow_version, Case.state, Case.title,
+            Case.applicant_name, Case.applicant_id_number, Case.received_on, Case.accepted_on,
+            Case.due_promised, Case.due_statutory, Case.closed_on,
+            Item.name.label("item_name"), Department.name.label("department_name"),
+            Window.number.label("window_number"), Window.name.label("window_name"),
+            overdue_promised(deadlines.today).label("late"),
+            overdue_statutory(deadlines.today).label("statutory_late"),
+            has_overdue_step(deadlines.today).label("step_late"),
+            deadlines.due_soon().label("soon"),
+            paused().label("paused"),
+        )
+        .select_from(Case)
+        .outerjoin(Item, Item.id == Case.item_id)
+        .outerjoin(Window, Window.id == Case.window_id)
+        .join(Department, Department.id == Case.department_id)
     )
-    if q:
-        pattern = like(q)
-        query = query.where(sa.or_(Case.number.ilike(pattern, escape="\\"),
-                                   Case.applicant_name.ilike(pattern, escape="\\")))
-    if state:
-        query = query.where(Case.state == state)
-    if due == "overdue":
-        query = query.where(deadlines.overdue())
-    elif due == "soon":
-        query = query.where(deadlines.due_soon())
-    return query
+    return _narrowed(query, user, filters, deadlines)
+
+
+def filter_choices(user: User) -> dict[str, list[tuple[str, str]]]:
+    """The departments, windows and items a user's list can be narrowed to: everything for the oversight
+    roles, a clerk's own windows, otherwise only what appears among the cases the user sees.
+
+    Items are offered by code (every version of an item), named after their latest version."""
+    oversight = user.role in OVERSIGHT_ROLES
+    seen = sa.select(Case).where(visible_clause(user))
+    departments = sa.select(Department.id, Department.name).order_by(Department.code)
+    windows = sa.select(Window.id, Window.number, Window.name).order_by(Window.number)
+    items = sa.select(Item.code, Item.name).order_by(Item.code, Item.version)
+    if not oversight:
+        departments = departments.where(Department.id.in_(seen.with_only_columns(Case.department_id)))
+        if user.role == Role.CLERK:
+            windows = windows.where(Window.id.in_(
+                sa.select(user_windows.c.window_id).where(user_windows.c.user_id == user.id)))
+        else:
+            windows = windows.where(Window.id.in_(seen.with_only_columns(Case.window_id)))
+        items = items.where(Item.id.in_(seen.with_only_columns(Case.item_id)))
+    item_names = dict(db.session.execute(items).all())  # the latest version's name wins
+    return {
+        "department": [(str(id_), name) for id_, name in db.session.execute(departments)],
+        "window": [(str(id_), f"{number} {name}") for id_, number, name in db.session.execute(windows)],
+        "item": [(code, f"{code} {name}") for code, name in item_names.items()],
+    }
 
 
 # -- landing pages -------------------------------------------------------------------------------------------------
@@ -87,7 +186,7 @@ def deadline_counts(user: User, deadlines: Deadlines) -> dict[str, int]:
             sa.func.count().filter(deadlines.overdue()),
             sa.func.count().filter(deadlines.due_soon()),
             sa.func.count().filter(overdue_statutory(deadlines.today)),
-            sa.func.count().filter(sa.and_(Case.in_progress, open_pause())),
+            sa.func.count().filter(paused()),
         ).select_from(Case).where(scope)
     ).one()
     return dict(zip(("open", "overdue", "soon", "statutory_overdue", "paused"), row, strict=True))

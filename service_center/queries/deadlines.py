@@ -25,6 +25,9 @@ from ..services.clock import local_today, work_calendar
 
 REMINDER_DAYS = 1  # working days left on the promised limit that make a reminder (提示)
 
+WARNING_LEVELS = ("overdue", "statutory_overdue", "step_overdue", "soon", "paused")
+"""The warning levels a list can be filtered by (see :meth:`Deadlines.warning`)."""
+
 
 def open_pause(started_by: sa.ColumnElement | None = None) -> sa.Exists:
     """A special procedure is running on the case (one that started on or before ``started_by``, when given):
@@ -34,6 +37,11 @@ def open_pause(started_by: sa.ColumnElement | None = None) -> sa.Exists:
     if started_by is not None:
         condition = sa.and_(condition, CasePause.started_on <= started_by)
     return sa.exists().where(condition).correlate_except(CasePause)  # the case of whatever query encloses it
+
+
+def paused() -> sa.ColumnElement[bool]:
+    """An open case whose clock a special procedure stops."""
+    return sa.and_(Case.in_progress, open_pause())
 
 
 def deciding() -> sa.ColumnElement[bool]:
@@ -128,6 +136,18 @@ class Deadlines:
     def due_soon(self) -> sa.ColumnElement[bool]:
         """A reminder is due and nothing is overdue yet."""
         return sa.and_(due_within(self.today, self.soon_until), ~has_overdue_step(self.today))
+
+    def warning(self, level: str) -> sa.ColumnElement[bool]:
+        """The predicate of one of :data:`WARNING_LEVELS`: ``overdue`` (:meth:`overdue`), ``statutory_overdue``
+        (a red card), ``step_overdue`` (a department overran), ``soon`` (:meth:`due_soon`), ``paused``."""
+        predicates = {
+            "overdue": self.overdue,
+            "statutory_overdue": lambda: overdue_statutory(self.today),
+            "step_overdue": lambda: has_overdue_step(self.today),
+            "soon": self.due_soon,
+            "paused": paused,
+        }
+        return predicates[level]()
 
     def badges(self, cases: Iterable[Case] = ()) -> Badges:
         """The badges of these cases and of their steps: the predicates above, in two queries for a page."""

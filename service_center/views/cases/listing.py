@@ -1,34 +1,76 @@
-"""The case list (/cases): scoped by role, searched, filtered by state and deadline, by promised due date."""
+"""The case list (/cases) and its Excel export: scoped by role, searched, filtered (department, window, item,
+state, kind for the oversight roles, warning level, received and closed date ranges), by promised due date."""
 
 from __future__ import annotations
 
-from flask import render_template, request
+import os
+from collections.abc import Iterator
+from typing import IO
+from urllib.parse import quote
+
+from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
-from ...auth import STAFF_ROLES, roles_required
-from ...case_labels import state_choices
-from ...queries.cases import case_list_query
+from ...auth import OVERSIGHT_ROLES, STAFF_ROLES, roles_required
+from ...case_export import export_filename, write_case_workbook
+from ...case_labels import kind_choices, state_choices
+from ...forms.case_filters import CaseFilterForm
+from ...queries.cases import case_list_query, filter_choices
 from ...queries.deadlines import Deadlines
+from ...services.clock import local_today
 from ..pagination import paginate, search_term
 from . import bp
 
-DUE_FILTERS = ("overdue", "soon")
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CHUNK_BYTES = 64 * 1024
+
+
+def _filter_form() -> CaseFilterForm:
+    choices = {**filter_choices(current_user), "state": state_choices(), "kind": kind_choices()}
+    return CaseFilterForm.for_list(request.args, choices, with_kind=current_user.role in OVERSIGHT_ROLES)
+
+
+def _list_page(form: CaseFilterForm, status: int = 200):  # type: ignore[no-untyped-def]
+    q = search_term()
+    deadlines = Deadlines.now()
+    page = paginate(case_list_query(current_user, form.filters(q), deadlines=deadlines))
+    kept = {k: v for k, v in request.args.items() if k != "page" and k != "endpoint" and not k.startswith("_")}
+    return render_template(
+        "cases/list.html", page=page, q=q, form=form, deadlines=deadlines, badges=deadlines.badges(page.items),
+        export_url=url_for("cases.export", **kept),
+    ), status
 
 
 @bp.route("/cases")
 @roles_required(*STAFF_ROLES)
 def index():  # type: ignore[no-untyped-def]
-    q = search_term()
-    states = state_choices()
-    state = request.args.get("state", "", type=str)
-    if state not in dict(states):
-        state = ""
-    due = request.args.get("due", "", type=str)
-    if due not in DUE_FILTERS:
-        due = ""
-    deadlines = Deadlines.now()
-    page = paginate(case_list_query(current_user, q=q, state=state, due=due, deadlines=deadlines))
-    return render_template(
-        "cases/list.html", page=page, q=q, state=state, due=due, states=states, deadlines=deadlines,
-        badges=deadlines.badges(page.items),
-    )
+    return _list_page(_filter_form())
+
+
+@bp.route("/cases/export.xlsx")
+@roles_required(*STAFF_ROLES)
+def export():  # type: ignore[no-untyped-def]
+    """Every case the list's filters match (not just a page), as Excel; a bad filter is a field error on the
+    list (400), never a wider export than was asked for."""
+    form = _filter_form()
+    if form.errors:
+        return _list_page(form, 400)
+    file = write_case_workbook(current_user, form.filters(search_term()), Deadlines.now())
+    size = file.seek(0, os.SEEK_END)
+    file.seek(0)
+    response = Response(_chunks(file), mimetype=XLSX_MIMETYPE, direct_passthrough=True)
+    response.content_length = size
+    name = export_filename(local_today())
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{name.encode('ascii', 'ignore').decode().lstrip('-') or 'cases.xlsx'}\"; "
+        f"filename*=UTF-8''{quote(name)}")
+    return response
+
+
+def _chunks(file: IO[bytes]) -> Iterator[bytes]:
+    """The file in pieces, closed when sent or when the client goes away (the server closes the iterator)."""
+    try:
+        while chunk := file.read(CHUNK_BYTES):
+            yield chunk
+    finally:
+        file.close()
