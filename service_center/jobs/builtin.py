@@ -1,5 +1,5 @@
-"""The built-in jobs: the receipt sweeps and renewals (daily at SWEEP_CRON), abandoned disclosure requests
-(daily), and the outbox sender (every OUTBOX_SEND_MINUTES)."""
+"""The built-in jobs: the receipt sweeps, renewals and abandoned disclosure requests (daily at SWEEP_CRON), and
+the outbox sender (every minute)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import CaseEvent
-from ..services.outbox import send_pending, tell_applicants_of_events
+from ..services.abandonment import abandon_lapsed_supplements
+from ..services.delivery import send_pending
+from ..services.outbox import tell_applicants_of_events
 from ..services.renewals import grant_expired_renewals
 from ..services.sweeps import SweepPart, sweep_deemed_acceptance, sweep_lapsed_gaps
 from .registry import JobContext, register_job
@@ -54,6 +56,12 @@ def lapsed_gaps_job(ctx: JobContext) -> dict[str, int]:
               description="Grant by law (Art. 50) the renewals still undecided when their licence expired.")
 def renewals_job(ctx: JobContext) -> dict[str, int]:
     return _sweep_part(ctx, grant_expired_renewals, "renewals_granted")
+
+
+@register_job("disclosure.abandoned", cron=SWEEP_SCHEDULE,
+              description="Abandon (视为放弃申请) the requests whose supplement did not arrive in the period given.")
+def abandoned_requests_job(ctx: JobContext) -> dict[str, int]:
+    return {"abandoned": abandon_lapsed_supplements(when=ctx.now, failed=ctx.failed, commit=ctx.commit)}
 
 
 @register_job("outbox.send", every=timedelta(minutes=1),

@@ -23,3 +23,6 @@ class Conflict(ServiceError):
 
     status_code = 409
     code = "conflict"
+
+
+from . import outbox  # noqa: E402,F401  (registers the applicant's messages as a hook of core.perform)

@@ -9,7 +9,7 @@ here commits: the request or job commits once, or rolls back and leaves the case
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -41,7 +41,6 @@ from ..models import (
 from ..queries.scope import may_act
 from . import Conflict, NotFound
 from .clock import local_now, refresh_due_dates, work_calendar
-from .outbox import tell_applicant
 from .refusals import Forbidden, translate
 
 
@@ -150,6 +149,19 @@ def actions_for(case: Case, user: User) -> list[str]:
 
 # -- the one place a transition happens ----------------------------------------------------------------------
 
+PerformHook = Callable[[Case, Fired, Actor, datetime], None]
+AFTER_PERFORM: list[PerformHook] = []
+"""Called by :func:`perform` after every transition with (case, fired, actor, moment); see :func:`on_perform`."""
+
+
+def on_perform(hook: PerformHook) -> PerformHook:
+    """Register ``hook`` to run after every transition :func:`perform` fires, in its transaction (the outbox
+    writes the applicant's message there). A hook adds to the session and never flushes."""
+    if hook not in AFTER_PERFORM:
+        AFTER_PERFORM.append(hook)
+    return hook
+
+
 
 def perform(
     case: Case,
@@ -185,7 +197,8 @@ def perform(
         case=case, step_id=step_id, at=now, actor_id=actor.user_id, actor_role=actor.role, trigger=trigger,
         from_state=fired.source, to_state=fired.dest, comment=comment, data=_jsonable(data or {}),
     ))
-    tell_applicant(case, fired.spec, fired.definition, actor.role, now)  # what the transition owes the applicant
+    for hook in AFTER_PERFORM:  # e.g. the outbox: what the transition owes the applicant
+        hook(case, fired, actor, now)
     # Every action writes the case row (internal transitions too), so its lock_version is checked and bumped:
     # a concurrent action on the same case fails at the flush with Conflict instead of being lost.
     case.updated_at = utcnow()

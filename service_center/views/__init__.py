@@ -6,10 +6,12 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .admin import calendar as _admin_calendar  # noqa: F401  (registers the calendar routes on admin_bp)
+    from .admin import jobs as _admin_jobs  # noqa: F401  (the job runs and dead letters on admin_bp)
     from .approvals import bp as approvals_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .guide import bp as guide_bp
+    from .inbox import bp as inbox_bp
     from .main import bp as main_bp
     from .supervision import bp as supervision_bp
 
@@ -18,5 +20,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(guide_bp)
+    app.register_blueprint(inbox_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(approvals_bp)

@@ -313,3 +313,35 @@ def test_flask_jobs_run_runs_a_period_once_and_refuses_bad_input(app, hall, test
     failed = runner.invoke(args=["jobs", "run", "test.fails"])
     assert failed.exit_code == 1
     assert "RuntimeError: boom" in failed.output
+
+
+# -- abandoned disclosure requests ------------------------------------------------------------------------------
+
+
+def test_a_request_not_supplemented_in_its_period_is_abandoned_once_by_the_job(app, hall):
+    from service_center.models import Case
+    from service_center.services import reception
+
+    waiting, old_version, supplemented = (hall.receive(hall.disclosure, day="2026-03-02") for _n in range(3))
+    for case in (waiting, old_version, supplemented):
+        reception.request_supplement(case, hall.actor("clerk"), ["申请内容描述"], when=at("2026-03-03"))
+    reception.record_supplement(supplemented, hall.actor("clerk"), when=at("2026-03-20"))
+    db.session.flush()
+    db.session.execute(sa.update(Case).where(Case.id == old_version.id).values(workflow_version=2))
+    db.session.commit()
+    # 15 working days after Tue 3/3: Tue 3/24 is the last day; abandoned from Wed 3/25 on.
+    assert run_job("disclosure.abandoned", now=at("2026-03-24", 9)).run.counts == {"abandoned": 0}
+    first = run_job("disclosure.abandoned", now=at("2026-03-25", 9))
+    assert first.run.counts == {"abandoned": 1}
+    assert run_job("disclosure.abandoned", "2026-03-26T00:30", now=at("2026-03-26", 9)).run.counts == {
+        "abandoned": 0}
+    db.session.expire_all()
+    assert (waiting.state, waiting.outcome, waiting.in_progress) == ("withdrawn", "abandoned", False)
+    event = waiting.events[-1]
+    assert (event.trigger, event.actor_role, event.data) == ("abandon", "system", {"supplement_due": "2026-03-24"})
+    assert "2026-03-24" in event.comment
+    assert (old_version.state, supplemented.state) == ("supplement_requested", "processing")
+    told = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.case_id == waiting.id)
+                              .order_by(OutboxMessage.id)).all()
+    assert [m.kind for m in told] == ["supplement", "ended"]
+    assert told[1].params["outcome"] == "视为放弃申请"

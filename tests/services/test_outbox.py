@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from service_center.extensions import db
 from service_center.jobs import run_job
 from service_center.models import Channel, OutboxMessage, OutboxStatus
-from service_center.services import decisions, outbox, reception
-from service_center.services.outbox import HttpSmsGateway, Notice, SmsBackend, notify, notify_many, send_pending
+from service_center.services import decisions, delivery, outbox, reception
+from service_center.services.delivery import HttpSmsGateway, SmsBackend, send_pending
+from service_center.services.outbox import Notice, notify, notify_many
 from tests.services.conftest import at
 
 
@@ -58,7 +59,7 @@ def test_each_applicant_facing_change_writes_one_message(app, hall):
     assert rows[0].params["materials"] == "身份证复印件"
     assert (rows[1].params["accepted_on"], rows[1].params["due"]) == ("2026-03-04", case.due_promised.isoformat())
     assert rows[2].params["due"] == case.due_delivery.isoformat()
-    with app.test_request_context(), outbox.force_locale("zh_CN"):
+    with app.test_request_context(), delivery.force_locale("zh_CN"):
         _title, body = outbox.render(rows[1].template, rows[1].params)
     assert body == (f"【政务服务中心】您的办件{case.number}（{case.item.name}）已于2026-03-04受理，"
                     f"承诺于{case.due_promised.isoformat()}前办结。")
@@ -110,8 +111,8 @@ def test_the_sender_retries_with_backoff_and_ends_in_a_dead_letter(app, monkeypa
     assert (result.dead, message.status, message.attempts) == (1, OutboxStatus.DEAD, 4)
     assert message.last_error == "ConnectionError: gateway down"
     assert send_pending(now=now + timedelta(days=1), backends=backends).retried == 0
-    assert outbox.dead_letters() == [message]
-    assert outbox.retry_dead([message.id]) == 1
+    assert delivery.dead_letters() == [message]
+    assert delivery.retry_dead([message.id]) == 1
     result = send_pending(now=datetime.now(UTC), backends={Channel.SMS: FakeBackend()})
     assert (result.sent, messages()[0].status) == (1, OutboxStatus.SENT)
 
@@ -144,7 +145,7 @@ def test_the_http_sms_gateway_posts_json_and_fails_on_an_error_status(app, monke
         seen.append((request.full_url, dict(request.header_items()), json.loads(request.data), timeout))
         return Response(statuses.pop(0))
 
-    monkeypatch.setattr(outbox.urllib.request, "urlopen", urlopen)
+    monkeypatch.setattr(delivery.urllib.request, "urlopen", urlopen)
     gateway = HttpSmsGateway("https://sms.example/send", token="t0k", sign="某市政务")
     backend = SmsBackend(gateway)
     message = outbox.Rendered(1, "k", Channel.SMS, "13900000000", "case.decided", {"number": "SC1"}, "t", "正文")
@@ -153,14 +154,14 @@ def test_the_http_sms_gateway_posts_json_and_fails_on_an_error_status(app, monke
     assert (url, headers["Authorization"], payload) == ("https://sms.example/send", "Bearer t0k", {
         "phone": "13900000000", "text": "正文", "template": "case.decided", "params": {"number": "SC1"},
         "sign": "某市政务"})
-    with pytest.raises(outbox.DeliveryError, match="503"):
+    with pytest.raises(delivery.DeliveryError, match="503"):
         backend.send(message)
     with pytest.raises(ValueError, match="http"):
         HttpSmsGateway("file:///etc/passwd")
-    backends = outbox.backends_from_config({**app.config, "OUTBOX_SMS_BACKEND": "http",
+    backends = delivery.backends_from_config({**app.config, "OUTBOX_SMS_BACKEND": "http",
                                             "SMS_GATEWAY_URL": "https://sms.example/send"})
     assert isinstance(backends[Channel.SMS], SmsBackend)
-    assert isinstance(outbox.backends_from_config(app.config)[Channel.SMS], outbox.LogBackend)
+    assert isinstance(delivery.backends_from_config(app.config)[Channel.SMS], delivery.LogBackend)
 
 
 def test_in_app_messages_count_unread_and_are_marked_read_by_their_user_only(app, hall):

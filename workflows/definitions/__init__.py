@@ -43,6 +43,7 @@ BUILTIN_DEFINITIONS: tuple[WorkflowDefinition, ...] = (
     joint.DEFINITION_V1,
     forwarded.DEFINITION_V1,
     disclosure.DEFINITION_V1,
+    disclosure.DEFINITION_V2,
     committed.DEFINITION_V2,
     joint.DEFINITION_V2,
     forwarded.DEFINITION_V2,

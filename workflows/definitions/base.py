@@ -187,6 +187,10 @@ class WorkflowDefinition:
         closing_trigger: the trigger that closes a finished case (办结).
         renewal_trigger: for kinds that renew licences (延续, Art. 50): the system's trigger that grants a renewal
             still undecided when the licence expires; ``None`` for kinds without renewals.
+        supplement_days: the working days the applicant has to supplement after the notice to supplement
+            (补正期限, counted from the day after the notice); ``None``: no deadline the system enforces.
+        abandon_trigger: the system's trigger that ends a request whose supplement did not arrive within
+            ``supplement_days`` (视为放弃申请); fired by the ``disclosure.abandoned`` job.
     """
 
     key: str
@@ -210,6 +214,8 @@ class WorkflowDefinition:
     step_states: frozenset[str] = frozenset()
     closing_trigger: str = "close"
     renewal_trigger: str | None = None
+    supplement_days: int | None = None
+    abandon_trigger: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "states", tuple(self.states))
@@ -340,6 +346,12 @@ class WorkflowDefinition:
             raise DefinitionError(f"{where}: closing trigger {self.closing_trigger!r} is not a trigger")
         if self.renewal_trigger is not None and self.renewal_trigger not in triggers:
             raise DefinitionError(f"{where}: renewal trigger {self.renewal_trigger!r} is not a trigger")
+        if (self.supplement_days is None) != (self.abandon_trigger is None):
+            raise DefinitionError(f"{where}: supplement_days and abandon_trigger go together")
+        if self.abandon_trigger is not None and not any(
+            t.trigger == self.abandon_trigger and "system" in t.roles and not t.internal for t in self.transitions
+        ):
+            raise DefinitionError(f"{where}: abandon trigger {self.abandon_trigger!r} is not a system transition")
         if self.deems_acceptance and (self.notice_days is None or self.clock_starts != "acceptance"):
             raise DefinitionError(f"{where}: deemed acceptance needs a notice period and a clock started at "
                                   "acceptance")

@@ -4,6 +4,10 @@ The clock starts at receipt (the case is created in ``received``; the service la
 with :func:`workflows.clock.disclosure_due_dates`). ``request_supplement`` stops the count; when the
 supplement arrives, ``record_supplement`` restarts it from that day (clock ``start``). Limit 20 working days,
 one extension of up to 20. Third-party consultation (征求第三方意见) does not count: it is a pause.
+
+Version 3 declares the supplement period (补正期限, Art. 30: the notice gives "a reasonable period"; 15 working
+days from the notice, the common practice): a request still waiting for its supplement after it counts as
+abandoned (视为放弃申请), by the system (the ``disclosure.abandoned`` job).
 """
 
 from __future__ import annotations
@@ -11,13 +15,17 @@ from __future__ import annotations
 from workflows.clock import DISCLOSURE_EXTENSION, DISCLOSURE_SUPPLEMENT_NOTICE_DAYS
 from workflows.definitions.base import WorkflowDefinition, transition
 
-__all__ = ["DEFINITION", "DEFINITION_V1"]
+__all__ = ["DEFINITION", "DEFINITION_V1", "DEFINITION_V2", "SUPPLEMENT_DAYS"]
+
+SUPPLEMENT_DAYS = 15
+"""Working days after the notice to supplement within which the supplement must arrive (from version 3)."""
 
 _OPEN = ("received", "supplement_requested", "processing")
 _HANDLERS = ("clerk", "reviewer", "dept_head")
 
 def _definition(version: int) -> WorkflowDefinition:
-    """Version 1: withdrawal before the answer only, no termination. Version 2: both from every open state."""
+    """Version 1: withdrawal before the answer only, no termination. Version 2: both from every open state.
+    Version 3: the supplement period, after which the system abandons the request."""
     exits_from = _OPEN if version == 1 else (*_OPEN, "answered")
     terminate = () if version == 1 else (
         transition(
@@ -174,9 +182,12 @@ def _definition(version: int) -> WorkflowDefinition:
         clock_starts="receipt",
         notice_days=DISCLOSURE_SUPPLEMENT_NOTICE_DAYS,
         procedures=("consultation",),
+        supplement_days=SUPPLEMENT_DAYS if version >= 3 else None,
+        abandon_trigger="abandon" if version >= 3 else None,
         notices=frozenset({"receipt", "supplement", "extension"}),
     )
 
 
 DEFINITION_V1 = _definition(1)
-DEFINITION = _definition(2)
+DEFINITION_V2 = _definition(2)
+DEFINITION = _definition(3)
