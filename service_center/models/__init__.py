@@ -31,6 +31,13 @@ from .catalogue import (
     item_windows,
 )
 from .jobs import JobFailure, JobOutcome, JobRun
+from .orders import (
+    InspectionSummary,
+    OrderEscalation,
+    OrderStatus,
+    OrderSubject,
+    SupervisionOrder,
+)
 from .organisation import Department, Window, user_windows
 from .outbox import Channel, OutboxMessage, OutboxStatus
 from .supervision import (
@@ -74,6 +81,11 @@ __all__ = [
     "AcceptancePeriod",
     "CaseType",
     "Department",
+    "InspectionSummary",
+    "OrderEscalation",
+    "OrderStatus",
+    "OrderSubject",
+    "SupervisionOrder",
     "Item",
     "ItemCategory",
     "ItemMaterial",
