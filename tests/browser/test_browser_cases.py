@@ -34,8 +34,10 @@ def test_clerk_receives_accepts_prints_and_the_applicant_tracks(page, chromium_b
     page.fill("input[name=applicant_name]", "欧阳娜娜")
     page.fill("input[name=applicant_id_number]", "330102199001011234")
     page.fill("input[name=applicant_phone]", "13800000000")
+    for material in hall.committed.materials:  # every material handed in, none defective
+        page.check(f"input[name=material-{material.id}-received]")
     page.click("#receive-form button[type=submit]")
-    page.wait_for_url(re.compile(r"/cases/\d+$"))
+    page.wait_for_url(re.compile(r"/cases/\d+(\?received=1)?$"))
     number = page.locator("#case-number").inner_text().strip()
     query_code = page.locator("#query-code").inner_text().strip()
     assert page.locator("#case-state").inner_text() == "已收件"

@@ -91,7 +91,9 @@ def test_demo_history_ends_now_and_leaves_open_cases_of_every_kind(app):
     assert cases(deadlines.due_soon()) > 0
     assert cases(Case.in_progress, open_pause()) > 0
     assert cases(Case.state == "parallel_review", has_overdue_step(today)) > 0
-    assert cases(Case.in_progress) < created / 5  # most of the history is finished
+    # Most of the history is finished: what is open was received within about one promised limit (20-30
+    # working days) of now, a quarter of 45 days' cases at most.
+    assert cases(Case.in_progress) < created / 4
 
 
 def test_flask_demo_history_ends_at_the_current_time(app):
