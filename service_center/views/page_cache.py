@@ -39,11 +39,26 @@ STAMP_SQL = (
 )
 
 
+STAMP_SECONDS = 1.0
+"""How long a worker trusts the stamp it read: a catalogue change shows within a second everywhere."""
+
+_stamp: tuple[float, tuple[Any, ...]] | None = None
+
+
 def catalogue_stamp() -> tuple[Any, ...]:
     """What changes whenever anything a guide page shows changes: rows and last changes of items, their
-    materials, departments and windows, and which windows accept which items (one query). A published item
-    changes only by a new version or a change of its status, both of which show here."""
-    return tuple(db.session.connection().exec_driver_sql(STAMP_SQL).one())
+    materials, departments and windows, and which windows accept which items (one query, read at most once
+    a second per worker). A published item changes only by a new version or a change of its status, both of
+    which show here."""
+    global _stamp
+    now = time.monotonic()
+    remembered = _stamp
+    if remembered is not None and now - remembered[0] < STAMP_SECONDS:
+        return remembered[1]
+    read_without_transaction(db.session)
+    stamp = tuple(db.session.connection().exec_driver_sql(STAMP_SQL).one())
+    _stamp = (now, stamp)
+    return stamp
 
 
 def _cacheable() -> bool:
@@ -59,7 +74,6 @@ def cached_public_page(view: Callable[..., Any]) -> Callable[..., Any]:
         if not _cacheable():
             return view(*args, **kwargs)
         key = (request.full_path, str(get_locale()))
-        read_without_transaction(db.session)
         stamp = catalogue_stamp()
         now = time.monotonic()
         with _lock:
@@ -81,6 +95,8 @@ def cached_public_page(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def clear_page_cache() -> None:
-    """Forget every cached page (tests)."""
+    """Forget every cached page and the stamp (tests)."""
+    global _stamp
     with _lock:
         _pages.clear()
+        _stamp = None

@@ -10,13 +10,15 @@ import sqlalchemy as sa
 
 from service_center.extensions import db
 from service_center.models import Role
+from service_center.views import page_cache
 from service_center.views.page_cache import clear_page_cache
 from tests.conftest import login
 
 
 @pytest.fixture
-def cache_on(app) -> Iterator[None]:  # type: ignore[no-untyped-def]
+def cache_on(app, monkeypatch) -> Iterator[None]:  # type: ignore[no-untyped-def]
     app.config["PAGE_CACHE_SECONDS"] = 60
+    monkeypatch.setattr(page_cache, "STAMP_SECONDS", 0.0)  # the stamp read on every request
     clear_page_cache()
     yield
     app.config["PAGE_CACHE_SECONDS"] = 0
@@ -77,3 +79,14 @@ def test_languages_and_signed_in_staff_never_share_a_cached_page(client, make_it
     db.session.commit()
     login(client, user.username)
     assert "王窗口" in client.get("/guide/").get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("cache_on")
+def test_within_a_second_a_worker_trusts_the_stamp_it_read(client, make_item, monkeypatch):
+    make_item(name="食品经营许可证核发")
+    db.session.commit()
+    monkeypatch.setattr(page_cache, "STAMP_SECONDS", 60.0)
+    client.get("/guide/")
+    count, html = statements_of(lambda: client.get("/guide/").get_data(as_text=True))
+    assert count == 0
+    assert "食品经营许可证核发" in html
