@@ -219,6 +219,10 @@ def landing_context(user: User) -> dict[str, object]:
         from .approvals import approval_counts
 
         context["approvals"] = approval_counts(user)
+    if user.role == Role.DEPT_HEAD:  # the supervision orders awaiting their response
+        from ..services.orders import orders_to_answer
+
+        context["orders_to_answer"] = orders_to_answer(user)
     listed: list[Case] = [s.case for s in context.get("steps", [])]
     for key in ("recent", "open_cases", "overdue"):
         listed += context.get(key, [])  # the case lists shown, whose badges the page needs

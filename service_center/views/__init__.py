@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from .guide import bp as guide_bp
     from .inbox import bp as inbox_bp
     from .main import bp as main_bp
+    from .orders import bp as orders_bp
     from .supervision import bp as supervision_bp
 
     app.register_blueprint(main_bp)
@@ -22,4 +23,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(guide_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(supervision_bp)
+    app.register_blueprint(orders_bp)
     app.register_blueprint(approvals_bp)
