@@ -141,7 +141,8 @@ def _act(order_id: int, form_class: type, allowed, action, message: str, form_na
         except ServiceError as error:
             db.session.rollback()
             order = _order_or_404(order_id)
-            next(iter(form)).errors.append(error.message)
+            target = error.field if error.field in form else next(f.name for f in form if f.name != "csrf_token")
+            form[target].errors.append(error.message)
         else:
             db.session.commit()
             flash(message, "success")

@@ -131,3 +131,26 @@ def test_the_inspection_page_lists_the_summaries_for_the_office_only(app, hall, 
     assert "2026-03-02" in text
     assert "日巡查" in text
     assert signed_in(app, hall.head).get("/supervision/inspection").status_code == 403
+
+
+def test_a_refused_action_is_a_field_error_on_the_page(app, hall, make_user, monkeypatch):
+    from service_center.services import ServiceError
+    from service_center.views import orders as views
+
+    office = make_user(Role.SUPERVISOR)
+    db.session.commit()
+    from service_center.services.orders import issue_order
+
+    order = issue_order(office, department=hall.lead, expectation="整改", response_days=2)
+    db.session.commit()
+
+    def refuse(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise ServiceError("此督办单已被修改")
+
+    monkeypatch.setattr(views, "respond", refuse)
+    head = signed_in(app, hall.head)
+    page = head.get(f"/supervision/orders/{order.id}").get_data(as_text=True)
+    refused = head.post(f"/supervision/orders/{order.id}/respond", data={
+        "csrf_token": extract_csrf(page), "response": "已整改"})
+    assert refused.status_code == 400
+    assert "此督办单已被修改" in refused.get_data(as_text=True)
