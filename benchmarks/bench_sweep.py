@@ -58,20 +58,7 @@ def generate(db, models, n: int, due: int) -> None:  # type: ignore[no-untyped-d
     windows = [models.Window(number=f"{k + 1:03d}", name=f"窗口{k + 1}", department=d, hall_zone="A",
                              opening_hours="9-17") for k, d in enumerate(departments)]
     db.session.add_all(windows)
-    items = []
-    for k in range(ITEMS):
-        lead = departments[k % DEPARTMENTS]
-        joint = k % JOINT_EVERY == 0
-        item = models.Item(code=f"I{k:03d}", name=f"事项{k}", category=models.ItemCategory.LICENSING, department=lead,
-                           case_type=models.CaseType.JOINT if joint else models.CaseType.COMMITTED,
-                           workflow_key="joint" if joint else "committed", statutory_limit_days=45 if joint else 20,
-                           promised_limit_days=30 if joint else 10, status=models.ItemStatus.PUBLISHED)
-        if joint:
-            item.lead_department, item.join_rule = lead, models.JoinRule.LEAD_CONSOLIDATES
-            item.participating_departments = [lead, departments[(k + 1) % DEPARTMENTS],
-                                              departments[(k + 2) % DEPARTMENTS]]
-        items.append(item)
-    db.session.add_all(items)
+    db.session.add_all(catalogue(models, departments))
     db.session.commit()
     from workflows.registry import latest_version
 
@@ -107,6 +94,25 @@ def generate(db, models, n: int, due: int) -> None:  # type: ignore[no-untyped-d
     db.session.commit()
     db.session.execute(sa.text("ANALYZE"))
     db.session.commit()
+
+
+def catalogue(models, departments: list) -> list:  # type: ignore[no-untyped-def]
+    """ITEMS published items over the departments: every JOINT_EVERY-th joint (lead plus the next two
+    departments, promised 30 / statutory 45 working days), the others committed (10 / 20)."""
+    items = []
+    for k in range(ITEMS):
+        lead = departments[k % DEPARTMENTS]
+        joint = k % JOINT_EVERY == 0
+        item = models.Item(code=f"I{k:03d}", name=f"事项{k}", category=models.ItemCategory.LICENSING, department=lead,
+                           case_type=models.CaseType.JOINT if joint else models.CaseType.COMMITTED,
+                           workflow_key="joint" if joint else "committed", statutory_limit_days=45 if joint else 20,
+                           promised_limit_days=30 if joint else 10, status=models.ItemStatus.PUBLISHED)
+        if joint:
+            item.lead_department, item.join_rule = lead, models.JoinRule.LEAD_CONSOLIDATES
+            item.participating_departments = [lead, departments[(k + 1) % DEPARTMENTS],
+                                              departments[(k + 2) % DEPARTMENTS]]
+        items.append(item)
+    return items
 
 
 def counting(engine: sa.Engine) -> tuple[Counter, object]:

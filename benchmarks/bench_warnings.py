@@ -35,14 +35,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from benchmarks.bench_sweep import recreate
+from benchmarks.bench_sweep import DEPARTMENTS, catalogue, recreate
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/sc_warnbench"
 TZ = ZoneInfo("Asia/Shanghai")
 SWEEP_AT = datetime(2026, 6, 1, 10, 0, tzinfo=TZ)
-DEPARTMENTS = 18
-ITEMS = 24
-JOINT_EVERY = 3
 
 
 def generate(db, models, n: int) -> None:  # type: ignore[no-untyped-def]
@@ -59,20 +56,7 @@ def generate(db, models, n: int) -> None:  # type: ignore[no-untyped-def]
     for k, window in enumerate(windows):
         users[2 * k].windows = [window]
     db.session.add_all([*departments, *windows, *users])
-    items = []
-    for k in range(ITEMS):
-        lead = departments[k % DEPARTMENTS]
-        joint = k % JOINT_EVERY == 0
-        item = models.Item(code=f"I{k:03d}", name=f"事项{k}", category=models.ItemCategory.LICENSING, department=lead,
-                           case_type=models.CaseType.JOINT if joint else models.CaseType.COMMITTED,
-                           workflow_key="joint" if joint else "committed", statutory_limit_days=45 if joint else 20,
-                           promised_limit_days=30 if joint else 10, status=models.ItemStatus.PUBLISHED)
-        if joint:
-            item.lead_department, item.join_rule = lead, models.JoinRule.LEAD_CONSOLIDATES
-            item.participating_departments = [lead, departments[(k + 1) % DEPARTMENTS],
-                                              departments[(k + 2) % DEPARTMENTS]]
-        items.append(item)
-    db.session.add_all(items)
+    db.session.add_all(catalogue(models, departments))
     db.session.commit()
     versions = {key: latest_version(key) for key in ("committed", "joint")}
     db.session.execute(sa.text("""

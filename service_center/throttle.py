@@ -1,13 +1,13 @@
 """Per-address limits on the two public doors that take a secret: staff sign-in and case tracking.
 
-The sign-in locks (services.accounts, per account and address) stop guessing one account's password; these
-limits stop one address from trying many accounts or many query codes. Only failed attempts count (a sign-in that redirects, a
-tracking lookup that finds the case cost nothing), so a busy counter PC or hall kiosk is never held up by
-its own successful use. Because a failure is only known after the view ran, parallel requests could all
-pass that check at once: a second, looser limit counts every POST before the view (DOOR_BURST_LIMIT).
-Flask-Limiter keeps the counts: in memory by default (per process), in Redis or another shared store when
-RATELIMIT_STORAGE_URI names one. Production refuses the per-process store unless told it runs as one process
-(config.ProductionConfig.check): with several workers each would count apart, multiplying every limit.
+The sign-in locks (services.accounts, per account and address) stop guessing one account's password; these limits
+stop one address from trying many accounts or many query codes. Only failed attempts count (a sign-in that
+redirects, a tracking lookup that finds the case cost nothing), so a busy counter PC or hall kiosk is never held up
+by its own successful use. Because a failure is only known after the view ran, parallel requests could all pass that
+check at once: a second, looser limit counts every POST before the view (DOOR_BURST_LIMIT). Flask-Limiter keeps the
+counts: in memory by default (per process), in Redis or another shared store when RATELIMIT_STORAGE_URI names one.
+Production refuses the per-process store unless told it runs as one process (config.ProductionConfig.check): with
+several workers each would count apart, multiplying every limit.
 """
 
 from __future__ import annotations
