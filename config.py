@@ -78,6 +78,7 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per minute;60 per hour")
     DOOR_BURST_LIMIT = os.environ.get("DOOR_BURST_LIMIT", "30 per minute")  # every POST to those two pages
+    COMPLAINT_RATE_LIMIT = os.environ.get("COMPLAINT_RATE_LIMIT", "5 per minute;30 per hour")  # every complaint
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")  # e.g. redis://127.0.0.1:6379
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)
     # Production refuses a per-process store (memory://) unless this accepts that each process counts apart.
@@ -106,6 +107,10 @@ class Config:
     # days back it judges cases whose clock stopped (decided, closed or delivered late), to catch up after downtime.
     WARNINGS_CRON = os.environ.get("WARNINGS_CRON", "*/5 * * * *")
     WARNINGS_LOOKBACK_DAYS = int(os.environ.get("WARNINGS_LOOKBACK_DAYS", "31"))
+    # Ratings (好差评): closed cases left unrated this many calendar days get 基本满意 (counted apart); a bad rating's
+    # rectification is due in RECTIFICATION_DAYS working days (unset: the rectification definition's 15).
+    RATING_DEFAULT_DAYS = int(os.environ.get("RATING_DEFAULT_DAYS", "7"))
+    RECTIFICATION_DAYS = int(os.environ["RECTIFICATION_DAYS"]) if os.environ.get("RECTIFICATION_DAYS") else None
     # Limits count from the working day after acceptance (DOMAIN.md); on, the day of acceptance is day 1.
     CLOCK_COUNTS_START_DAY = _env_bool("CLOCK_COUNTS_START_DAY", False)
 

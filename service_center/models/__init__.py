@@ -40,6 +40,7 @@ from .orders import (
 )
 from .organisation import Department, Window, user_windows
 from .outbox import Channel, OutboxMessage, OutboxStatus
+from .ratings import BAD_LEVELS, STAFF_CHANNELS, Rating, RatingChannel, RatingLevel
 from .supervision import (
     RULE_LEVELS,
     AppealStatus,
@@ -96,6 +97,11 @@ __all__ = [
     "JoinRule",
     "OutboxMessage",
     "OutboxStatus",
+    "BAD_LEVELS",
+    "STAFF_CHANNELS",
+    "Rating",
+    "RatingChannel",
+    "RatingLevel",
     "Role",
     "SignInAddress",
     "User",
