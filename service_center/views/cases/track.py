@@ -20,7 +20,9 @@ from ...extensions import db
 from ...forms.cases import TrackForm
 from ...labels import workflow_label
 from ...masking import mask_id_number, mask_name, mask_phone
-from ...models import Case, StepStatus
+from ...models import Case, CaseStep, StepStatus
+from ...queries.tracking import tracked_facts
+from ...services.clock import local_today
 from . import bp
 
 # Internal transitions the applicant is told about (in writing); other internal events and the departments'
@@ -38,9 +40,13 @@ PUBLIC_STEP_EVENTS = {
 
 def find_tracked_case(number: str, query_code: str) -> Case | None:
     """The case with this number whose query code matches (compared in constant time), else None."""
-    # The item (shown by name) in the same query, the events (the timeline) in one more.
+    # The item, window and department in the same query; the events, steps (with their departments), pauses and
+    # extensions in one more each.
     case = db.session.scalar(sa.select(Case).where(Case.number == number.strip().upper())
-                             .options(joinedload(Case.item), selectinload(Case.events), selectinload(Case.steps)))
+                             .options(joinedload(Case.item), joinedload(Case.window), joinedload(Case.department),
+                                      selectinload(Case.events),
+                                      selectinload(Case.steps).joinedload(CaseStep.department),
+                                      selectinload(Case.pauses), selectinload(Case.extensions)))
     code = query_code.strip().upper()
     # Compare even when the number is unknown, so both misses take the same time.
     expected = case.query_code if case is not None else "-" * len(code)
@@ -80,6 +86,7 @@ def track():  # type: ignore[no-untyped-def]
                 "cases/track_status.html",
                 case=case,
                 state_label=workflow_label(case, case.state),
+                facts=tracked_facts(case, local_today()),
                 timeline=public_timeline(case),
                 supplement_outstanding=any(s.status == StepStatus.RETURNED for s in case.steps),
                 applicant={"name": mask_name(case.applicant_name), "id_number": mask_id_number(
