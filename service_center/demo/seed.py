@@ -157,6 +157,7 @@ class ItemData:
     join_rule: JoinRule | None = None
     step_limit: int | None = None  # joint items: each department's share of the promised limit
     periods: bool = False
+    keywords: str = ""  # other words people search the guide for (关键词 / 俗称)
 
 
 def _kind(variant: str) -> str:
@@ -292,6 +293,7 @@ def expand_catalogue() -> list[ItemData]:
                         join_rule=base.join_rule if joint else None,
                         step_limit=max(1, promised * 2 // 3) if joint else None,
                         periods=base.periods and kind == _NEW,
+                        keywords=base.keywords,
                     )
                 )
     return items
@@ -356,6 +358,7 @@ def seed_catalogue(ctx: SeedContext) -> None:
             status=ItemStatus.PUBLISHED,
             published_at=ctx.now,
             name=data.name,
+            keywords=data.keywords,
             category=data.category,
             department=ctx.departments[data.department],
             case_type=data.case_type,

@@ -74,6 +74,11 @@ class ItemForm(Form):
         description=_l("Letters, digits, '.', '-' and '_'. Cannot be changed later."),
     )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=TEXT_LIMITS["name"])])
+    keywords = StringField(
+        _l("Keywords and common names"),
+        validators=[Optional(), Length(max=TEXT_LIMITS["keywords"])],
+        description=_l("Other words people search the guide for, separated by commas (e.g. 营业执照, 执照)."),
+    )
     category = SelectField(_l("Category"), choices=_choices(CATEGORY_LABELS), validators=[DataRequired()])
     department_id = SelectField(_l("Department"), coerce=int, validators=[DataRequired()])
     case_type = SelectField(_l("Case type"), choices=_choices(CASE_TYPE_LABELS), validators=[DataRequired()])
@@ -123,6 +128,7 @@ class ItemForm(Form):
         """Prefill a GET form from an existing version (the code field is removed when editing)."""
         data = ItemData.of(item)
         self.name.data = data.name
+        self.keywords.data = data.keywords
         self.category.data = data.category.value
         self.department_id.data = data.department_id
         self.case_type.data = data.case_type.value
@@ -147,6 +153,7 @@ class ItemForm(Form):
             department_id=self.department_id.data,
             case_type=CaseType(self.case_type.data),
             workflow_key=self.workflow_key.data or "",
+            keywords=self.keywords.data or "",
             statutory_limit_days=self.statutory_limit_days.data,
             promised_limit_days=self.promised_limit_days.data,
             fees=self.fees.data or "",

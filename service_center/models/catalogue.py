@@ -115,6 +115,11 @@ class Item(Timestamps, db.Model):
     fees: Mapped[str] = mapped_column(sa.Text, default="")
     legal_basis: Mapped[str] = mapped_column(sa.Text, default="")
     conditions: Mapped[str] = mapped_column(sa.Text, default="")
+    # Other words people use for the item (关键词 / 俗称, e.g. 营业执照 for a company registration), comma separated.
+    keywords: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # What the guide's search matches: name, keywords and their pinyin, full and initials, in lower case. Written
+    # by the catalogue service whenever the row is saved (services/catalogue.py), never by hand.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     lead_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     join_rule: Mapped[JoinRule | None] = mapped_column(enum_type(JoinRule, "join_rule"))
     # Joint items: the working days each department has for its share of the parallel review (并联审查时限),

@@ -33,6 +33,7 @@ from ..models import (
     Window,
     utcnow,
 )
+from ..search_text import item_search_text, join_keywords
 from ..text import clean_text, max_length
 from . import Conflict, ServiceError
 
@@ -40,7 +41,7 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9._-]+$")
 CODE_MAX = max_length(Item.code)
 # The most characters each text of an item may have: the database column's for the name, the editor's for
 # the texts the database leaves unlimited. The item form and the import enforce these, through check_item_data.
-TEXT_LIMITS = {"name": max_length(Item.name), "fees": 2000, "legal_basis": 5000, "conditions": 5000}
+TEXT_LIMITS = {"name": max_length(Item.name), "keywords": 500, "fees": 2000, "legal_basis": 5000, "conditions": 5000}
 MATERIAL_NAME_MAX = max_length(ItemMaterial.name)
 MATERIAL_NOTE_MAX = max_length(ItemMaterial.note)
 MAX_LIMIT_DAYS = 3650
@@ -73,6 +74,7 @@ class ItemData:
     statutory_limit_days: int
     promised_limit_days: int
     workflow_key: str = ""  # empty: the default for the case type
+    keywords: str = ""  # other words people search for (关键词 / 俗称), comma separated
     fees: str = ""
     legal_basis: str = ""
     conditions: str = ""
@@ -95,6 +97,7 @@ class ItemData:
             statutory_limit_days=item.statutory_limit_days,
             promised_limit_days=item.promised_limit_days,
             workflow_key=item.workflow_key,
+            keywords=item.keywords or "",
             fees=item.fees or "",
             legal_basis=item.legal_basis or "",
             conditions=item.conditions or "",
@@ -115,6 +118,7 @@ class ItemData:
             self,
             name=clean_text(self.name, single_line=True),
             workflow_key=self.workflow_key or DEFAULT_WORKFLOW[self.case_type],
+            keywords=join_keywords(clean_text(self.keywords)),
             fees=clean_text(self.fees),
             legal_basis=clean_text(self.legal_basis),
             conditions=clean_text(self.conditions),
@@ -307,6 +311,7 @@ def apply_data(item: Item, data: ItemData, lookups: Lookups) -> None:
     item.workflow_key = data.workflow_key
     item.statutory_limit_days = data.statutory_limit_days
     item.promised_limit_days = data.promised_limit_days
+    item.keywords = data.keywords
     item.fees = data.fees
     item.legal_basis = data.legal_basis
     item.conditions = data.conditions
@@ -329,6 +334,13 @@ def apply_data(item: Item, data: ItemData, lookups: Lookups) -> None:
             for n, m in enumerate(data.materials, start=1)
         ]
     item.acceptance_periods = [AcceptancePeriod(opens_on=a, closes_on=b) for a, b in data.acceptance_periods]
+
+
+@sa.event.listens_for(Item, "before_insert")
+@sa.event.listens_for(Item, "before_update")
+def _fill_search_text(_mapper: object, _connection: object, item: Item) -> None:
+    """Every saved item carries the text the guide searches (:func:`item_search_text`), whoever saved it."""
+    item.search_text = item_search_text(item.name, item.keywords)
 
 
 def flush_or_conflict() -> None:

@@ -43,6 +43,7 @@ from .catalogue import (
 COLUMNS = (
     "code",
     "name",
+    "keywords",
     "category",
     "department_code",
     "case_type",
@@ -74,6 +75,8 @@ HEADER_ALIASES = {
     "事项编码": "code",
     "名称": "name",
     "事项名称": "name",
+    "关键词": "keywords",
+    "俗称": "keywords",
     "类别": "category",
     "权力类型": "category",
     "事项类型": "category",
@@ -135,7 +138,7 @@ LIST_SEPARATOR = ";"
 MAX_ROWS = 5000
 _FORMULA_PREFIXES = ("=", "+", "-", "@")
 # Columns whose text could be read as a formula by a spreadsheet; exported with a leading apostrophe.
-_TEXT_COLUMNS = ("name", "fees", "legal_basis", "conditions", "materials")
+_TEXT_COLUMNS = ("name", "keywords", "fees", "legal_basis", "conditions", "materials")
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,7 @@ def item_row(item: Item) -> dict[str, object]:
     return {
         "code": item.code,
         "name": item.name,
+        "keywords": item.keywords or "",
         "category": str(item.category),
         "department_code": item.department.code,
         "case_type": str(item.case_type),
@@ -472,6 +476,7 @@ def parse_catalogue(
         # so one upload reports every problem of the row; stand-in problems are not reported twice.
         data = ItemData(
             name=values.get("name", ""),
+            keywords=values.get("keywords", ""),
             category=category or ItemCategory.OTHER,
             department_id=department.id if department else -1,
             case_type=case_type or CaseType.COMMITTED,

@@ -11,8 +11,9 @@ from workflows.diagrams import main_path, mermaid, side_exits
 
 from ..database import read_without_transaction
 from ..extensions import db
-from ..labels import CASE_TYPE_LABELS, label
-from ..models import CaseType, Department, Item, ItemStatus
+from ..labels import CASE_TYPE_LABELS, CATEGORY_LABELS, label
+from ..models import CaseType, Department, Item, ItemCategory, ItemStatus
+from ..search_text import search_words
 from .page_cache import cached_public_page
 from .pagination import int_arg, like, paginate, search_term
 
@@ -22,7 +23,8 @@ bp = Blueprint("guide", __name__, url_prefix="/guide")
 @bp.route("/")
 @cached_public_page
 def catalogue():  # type: ignore[no-untyped-def]
-    """Published items, searchable by name or code and filterable by department and case type."""
+    """Published items, searchable by name, keywords (俗称), their pinyin or initials, or code, and filterable by
+    department, category and case type. Every word of the search must match (one query, no Python filtering)."""
     read_without_transaction(db.session)
     # Every department in one query: the dropdown takes the active ones, and the items' departments are then
     # found in the session (no second query for them).
@@ -34,18 +36,26 @@ def catalogue():  # type: ignore[no-untyped-def]
         .where(Item.status == ItemStatus.PUBLISHED)
         .order_by(Item.department_id, Item.code)
     )
-    if q:
-        query = query.where(sa.or_(Item.name.ilike(like(q), escape="\\"), Item.code.ilike(like(q), escape="\\")))
+    for word in search_words(q):
+        pattern = like(word)
+        query = query.where(sa.or_(Item.search_text.ilike(pattern, escape="\\"),
+                                   Item.code.ilike(pattern, escape="\\")))
     department_id = int_arg("department")
     if department_id:
         query = query.where(Item.department_id == department_id)
     case_type = request.args.get("type", "")
     if case_type in CaseType._value2member_map_:
         query = query.where(Item.case_type == case_type)
+    category = request.args.get("category", "")
+    if category in ItemCategory._value2member_map_:
+        query = query.where(Item.category == category)
+    else:
+        category = ""
     case_types = list(CaseType)
     return render_template("guide/catalogue.html", page=paginate(query), q=q, departments=departments,
                            department_id=department_id, case_type=case_type, case_types=case_types,
-                           case_type_labels={t: label(CASE_TYPE_LABELS, t) for t in case_types})
+                           case_type_labels={t: label(CASE_TYPE_LABELS, t) for t in case_types},
+                           category=category, categories=[(c.value, label(CATEGORY_LABELS, c)) for c in ItemCategory])
 
 
 @bp.route("/<code>")

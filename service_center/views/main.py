@@ -1,9 +1,12 @@
-"""Landing pages and the language switch."""
+"""The public front door, the staff landing pages and the language switch."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from ..models import Role
 
@@ -19,10 +22,32 @@ LANDING_TEMPLATES = {
 }
 
 
+# The applicant's other doors (path, heading, link text), linked from the front door once the application
+# serves them.
+PUBLIC_DOORS = (
+    ("/rate", _l("Rate a service"), _l("Rate the service you received")),
+    ("/complain", _l("Complain"), _l("Make a complaint")),
+    ("/results", _l("Published results"), _l("See the decisions made")),
+)
+
+
+def served(path: str) -> bool:
+    """True when the application answers GET ``path`` (a page another part of the app provides)."""
+    try:
+        current_app.url_map.bind("localhost").match(path, method="GET")
+    except RequestRedirect:
+        return True
+    except HTTPException:
+        return False
+    return True
+
+
 @bp.route("/")
-@login_required
 def index():  # type: ignore[no-untyped-def]
-    """Each role lands on its own page."""
+    """Signed-in staff land on their role's page; everyone else gets the public front door: find a service,
+    track a case, and the other applicant pages the application serves, with a staff sign-in link."""
+    if not current_user.is_authenticated:
+        return render_template("main/public.html", doors=[door for door in PUBLIC_DOORS if served(door[0])])
     from ..queries.cases import landing_context
 
     return render_template(LANDING_TEMPLATES[current_user.role], **landing_context(current_user))

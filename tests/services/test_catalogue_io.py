@@ -40,6 +40,7 @@ def _rows(n: int, start: int = 1) -> list[dict[str, object]]:
             {
                 "code": f"SX-{i:04d}",
                 "name": f"事项{i}",
+                "keywords": f"俗称{i}，别名{i}" if i % 4 == 0 else "",
                 "category": "行政许可" if i % 2 else "public_service",
                 "department_code": "SJ",
                 "case_type": "联办件" if joint else ("承诺件" if i % 3 else "instant"),
@@ -239,7 +240,7 @@ def test_xlsx_export_has_one_row_per_published_item(app, hall, make_item):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == COLUMNS
     assert len(rows) == 2
-    assert rows[1][1].startswith("'=")  # text that looks like a formula is not a formula
+    assert rows[1][COLUMNS.index("name")].startswith("'=")  # text that looks like a formula is not a formula
 
 
 def test_template_has_headers_only(app):
@@ -295,3 +296,31 @@ def test_over_long_imported_fields_are_row_errors_with_the_forms_limits(app, hal
     assert [(e.row, e.column) for e in rejected.value.errors] == [
         (2, "name"), (3, "fees"), (4, "legal_basis"), (5, "conditions"), (6, "materials")]
     assert _count() == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_keywords_round_trip_through_export_and_import(app, hall, fmt):
+    rows = _rows(4)
+    rows[0]["keywords"] = "营业执照；执照、开公司"
+    # Text that looks like a formula comes back as it was (an uploaded sheet's own formula is its value).
+    formula_like = "=SUM(A1)" if fmt == "csv" else "@开饭店"
+    rows[1]["keywords"] = formula_like
+    import_catalogue(f"catalogue.{fmt}", _csv(rows) if fmt == "csv" else _xlsx(rows))
+    db.session.commit()
+    stored = dict(db.session.execute(sa.select(Item.code, Item.keywords)).all())
+    assert stored["SX-0001"] == "营业执照，执照，开公司"
+    assert stored["SX-0002"] == formula_like
+    assert stored["SX-0004"] == "俗称4，别名4"
+    assert "yyzz" in db.session.scalar(sa.select(Item.search_text).where(Item.code == "SX-0001"))
+    exported = export_csv() if fmt == "csv" else export_xlsx()
+    if fmt == "csv":
+        assert "营业执照，执照，开公司" in exported.decode("utf-8-sig")
+    result = import_catalogue(f"again.{fmt}", exported)
+    assert (len(result.created), len(result.revised), len(result.unchanged)) == (0, 0, 4)
+    # A changed keyword is a change: a new version carrying it.
+    rows[0]["keywords"] = "执照"
+    result = import_catalogue(f"changed.{fmt}", _csv(rows) if fmt == "csv" else _xlsx(rows))
+    db.session.commit()
+    assert result.revised == ["SX-0001"]
+    current = db.session.scalar(sa.select(Item).where(Item.code == "SX-0001", Item.status == ItemStatus.PUBLISHED))
+    assert (current.version, current.keywords) == (2, "执照")

@@ -150,10 +150,10 @@ def test_deactivation_ends_the_users_sessions(app, make_user, login_as, client):
     clerk = db.session.get(User, clerk.id)
     assert clerk.active is False
     assert clerk.session_token != old_token
-    assert clerk_client.get("/").status_code == 302  # the open session has ended
+    assert clerk_client.get("/cases").status_code == 302  # the open session has ended
     clerk_client.delete_cookie("session")
     clerk_client.set_cookie("remember_token", remember)
-    assert clerk_client.get("/").status_code == 302  # and so has the remember-me cookie
+    assert clerk_client.get("/cases").status_code == 302  # and so has the remember-me cookie
 
 
 def test_admin_cannot_deactivate_or_demote_themselves(client, login_as):
@@ -182,7 +182,7 @@ def test_reset_password_ends_sessions(app, client, login_as, make_user):
         client, f"/admin/users/{clerk.id}/password", password="brand-new-pass", password_confirm="brand-new-pass"
     )
     assert response.status_code == 302
-    assert clerk_client.get("/").status_code == 302
+    assert clerk_client.get("/cases").status_code == 302
     assert login(app.test_client(), clerk.username, PASSWORD).status_code == 401
     assert login(app.test_client(), clerk.username, "brand-new-pass").status_code == 302
 

@@ -40,7 +40,7 @@ def test_wrong_password_is_refused_and_counted(client, make_user):
     db.session.commit()
     response = login(client, user.username, "wrong-password")
     assert response.status_code == 401
-    assert client.get("/").status_code == 302  # still anonymous
+    assert client.get("/cases").status_code == 302  # still anonymous
     assert db.session.scalar(sa.select(User.failed_logins).where(User.id == user.id)) == 1
 
 
@@ -112,7 +112,7 @@ def test_lockout_after_repeated_failures_refuses_even_the_right_password(app, cl
     assert seen.locked_until is not None
     response = login(client, user.username, PASSWORD)
     assert response.status_code == 401
-    assert client.get("/").status_code == 302
+    assert client.get("/cases").status_code == 302
 
 
 def test_lock_expires(app, client, make_user):
@@ -146,7 +146,7 @@ def test_login_without_csrf_token_is_rejected(client, make_user):
     db.session.commit()
     response = client.post("/login", data={"username": user.username, "password": PASSWORD})
     assert response.status_code == 400
-    assert client.get("/").status_code == 302
+    assert client.get("/cases").status_code == 302
 
 
 def test_remember_cookie_is_httponly_lax_and_bounded(client, make_user):
@@ -166,7 +166,7 @@ def test_remembered_session_survives_a_new_browser_session(client, make_user):
     db.session.commit()
     login(client, user.username, remember=True)
     client.delete_cookie("session")
-    assert client.get("/").status_code == 200
+    assert client.get("/cases").status_code == 200
 
 
 def test_logout_ends_the_remembered_session(client, make_user):
@@ -179,7 +179,7 @@ def test_logout_ends_the_remembered_session(client, make_user):
     # Replaying the old remember cookie in a fresh browser does not sign in again.
     client.delete_cookie("session")
     client.set_cookie("remember_token", remember)
-    assert client.get("/").status_code == 302
+    assert client.get("/cases").status_code == 302
 
 
 def test_logout_needs_post(client, login_as):
