@@ -77,7 +77,10 @@ class Config:
     # Failed sign-ins and failed case lookups allowed per client address (service_center/throttle.py).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;100 per hour")
     TRACK_RATE_LIMIT = os.environ.get("TRACK_RATE_LIMIT", "10 per minute;60 per hour")
-    DOOR_BURST_LIMIT = os.environ.get("DOOR_BURST_LIMIT", "30 per minute")  # every POST to those two pages
+    # Failed lookups of one case number from all addresses together: past it even the right code waits.
+    TRACK_CASE_RATE_LIMIT = os.environ.get("TRACK_CASE_RATE_LIMIT", "5 per minute;20 per hour")
+    TRACK_CASE_BURST_LIMIT = os.environ.get("TRACK_CASE_BURST_LIMIT", "10 per minute")  # every lookup of one number
+    DOOR_BURST_LIMIT = os.environ.get("DOOR_BURST_LIMIT", "30 per minute")  # every POST to throttle.LIMITED_DOORS
     COMPLAINT_RATE_LIMIT = os.environ.get("COMPLAINT_RATE_LIMIT", "5 per minute;30 per hour")  # every complaint
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")  # e.g. redis://127.0.0.1:6379
     RATELIMIT_ENABLED = _env_bool("RATELIMIT_ENABLED", True)

@@ -105,18 +105,79 @@ def test_behind_a_proxy_the_forwarded_address_is_counted(limited_app, make_user)
     assert sign_in(client, user.username, PASSWORD, **second).status_code == 302  # same proxy, another client
 
 
-def test_failed_lookups_are_limited_and_found_cases_are_not(limited_app, hall):
+# Tracking (LookupThrottle): until this design a correct lookup was refused once its address had failed too often,
+# so one person could block a hall's kiosk or a shared network; now only failures are refused per address, and a
+# case number is locked, from every address, after too many failed lookups of it.
+
+HERE, THERE = {"environ_base": {"REMOTE_ADDR": "10.0.0.1"}}, {"environ_base": {"REMOTE_ADDR": "10.0.0.2"}}
+
+
+def test_failed_lookups_from_one_address_are_limited_but_a_correct_one_is_answered(limited_app, hall):
     case = hall.receive()
     db.session.commit()
-    limited = limited_app()
-    client = limited.test_client()
-    for _ in range(5):
-        assert track(client, case.number, case.query_code).status_code == 200
-    for _ in range(3):
-        assert track(client, case.number, "WRONGCODE").status_code == 404
-    response = track(client, case.number, case.query_code)
+    client = limited_app().test_client()
+    for i in range(3):  # three different numbers: no case number is locked
+        assert track(client, f"SC20990101-0000{i}", "WRONGCODE", **HERE).status_code == 404
+    refused = track(client, "SC20990101-00009", "WRONGCODE", **HERE)
+    assert refused.status_code == 429
+    assert "失败次数过多" in refused.get_data(as_text=True)
+    assert track(client, case.number, "WRONGCODE", **HERE).status_code == 429  # a wrong code like a wrong number
+    assert track(client, case.number, case.query_code, **HERE).status_code == 200  # the kiosk's next user
+    assert track(client, "SC20990101-00009", "WRONGCODE", **THERE).status_code == 404  # counted apart
+
+
+def test_failed_lookups_of_one_case_lock_it_from_every_address(limited_app, hall):
+    case, other = hall.receive(), hall.receive(name="李四")
+    db.session.commit()
+    client = limited_app(TRACK_RATE_LIMIT="100 per minute", TRACK_CASE_RATE_LIMIT="3 per minute").test_client()
+    for i in range(3):
+        assert track(client, case.number, "WRONGCODE", environ_base={"REMOTE_ADDR": f"10.0.1.{i}"}).status_code == 404
+    assert track(client, case.number, "WRONGCODE", **THERE).status_code == 429
+    response = track(client, case.number, case.query_code, **THERE)  # even the right code waits now
     assert response.status_code == 429
-    assert case.query_code not in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert case.query_code not in html
+    assert "张三" not in html
+    assert track(client, other.number, other.query_code, **THERE).status_code == 200  # other cases are unaffected
+    unknown = [track(client, "SC20990101-00001", "WRONGCODE", **HERE).status_code for _ in range(4)]
+    assert unknown == [404, 404, 404, 429]  # an unknown number is counted like a known one
+
+
+def test_parallel_lookups_of_one_case_are_capped_before_they_are_answered(limited_app, hall):
+    """Every lookup of a number counts against TRACK_CASE_BURST_LIMIT before the view looks it up."""
+    case = hall.receive()
+    db.session.commit()
+    client = limited_app(TRACK_RATE_LIMIT="100 per minute", TRACK_CASE_RATE_LIMIT="100 per minute",
+                         TRACK_CASE_BURST_LIMIT="4 per minute").test_client()
+    codes = [track(client, case.number, "WRONGCODE", environ_base={"REMOTE_ADDR": f"10.0.2.{i}"}).status_code
+             for i in range(4)]
+    assert codes == [404] * 4
+    assert track(client, case.number, case.query_code, **THERE).status_code == 429
+
+
+def test_a_kiosk_with_hundreds_of_honest_lookups_is_never_blocked(limited_app, hall):
+    """One address (a hall kiosk), the default limits, 240 lookups of 40 cases with a mistyped code now and then."""
+    cases = [hall.receive(name=f"申请人{i}") for i in range(40)]
+    db.session.commit()
+    pairs = [(c.number, c.query_code) for c in cases]
+    client = limited_app(TRACK_RATE_LIMIT=app_default("TRACK_RATE_LIMIT")).test_client()
+    token = extract_csrf(client.get("/track", **HERE).get_data(as_text=True))
+    answers = []
+    for round_ in range(6):
+        for i, (number, code) in enumerate(pairs):
+            if i == round_:  # one typo a round, retyped at once
+                answers.append(client.post("/track", data={"csrf_token": token, "number": number,
+                                                           "query_code": "WRONGCODE"}, **HERE).status_code)
+            answers.append(client.post("/track", data={"csrf_token": token, "number": number, "query_code": code},
+                                       **HERE).status_code)
+    assert answers.count(200) == 240
+    assert answers.count(404) == 6
+
+
+def app_default(key: str) -> str:
+    from config import Config
+
+    return getattr(Config, key)
 
 
 def test_limit_is_shared_by_workers_through_redis(limited_app, make_user):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hmac
 
 import sqlalchemy as sa
-from flask import render_template, request
+from flask import abort, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from sqlalchemy.orm import joinedload, selectinload
 
 from ...database import read_without_transaction
@@ -23,6 +24,7 @@ from ...masking import mask_id_number, mask_name, mask_phone
 from ...models import Case, CaseStep, StepStatus
 from ...queries.tracking import tracked_facts
 from ...services.clock import local_today
+from ...throttle import lookup_throttle
 from . import bp
 
 # Internal transitions the applicant is told about (in writing); other internal events and the departments'
@@ -80,8 +82,17 @@ def track():  # type: ignore[no-untyped-def]
         form.number.data = request.args["number"].strip()[:40]
     if form.validate_on_submit():
         read_without_transaction(db.session)
-        case = find_tracked_case(form.number.data or "", form.query_code.data or "")
-        if case is not None:
+        number = (form.number.data or "").strip().upper()
+        throttle = lookup_throttle()
+        refusal = throttle.admit(number)
+        if refusal:  # too many (failed) lookups of this number, from anywhere: even the right code waits
+            abort(429, description=refusal)
+        case = find_tracked_case(number, form.query_code.data or "")
+        if case is None:
+            refusal = throttle.count_failure(number, get_remote_address())
+            if refusal:
+                abort(429, description=refusal)
+        else:
             return render_template(
                 "cases/track_status.html",
                 case=case,
