@@ -141,7 +141,8 @@ COMMANDS: dict[str, Command] = {
 # Where a kind of case gives a trigger name a different meaning (definitions' ``kind``), its own entry wins.
 KIND_COMMANDS: dict[tuple[str, str], Command] = {
     ("complaint", "accept"): Command(lambda c, a, i, v: complaints.accept_complaint(
-        c, a, comment=text(i, "comment"), expected_version=v), ("comment",)),
+        c, a, comment=text(i, "comment"), answer_days=text(i, "answer_days"), expected_version=v),
+        ("comment", "answer_days")),
     ("complaint", "reject"): Command(lambda c, a, i, v: complaints.reject_complaint(
         c, a, text(i, "reason"), expected_version=v), ("reason",)),
     ("complaint", "answer"): Command(lambda c, a, i, v: complaints.answer_complaint(

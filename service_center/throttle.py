@@ -26,6 +26,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 # endpoint -> the config key holding its limit (Flask-Limiter notation, e.g. "10 per minute;100 per hour")
 LIMITED_DOORS = {"auth.login": "LOGIN_RATE_LIMIT"}
+# endpoint -> config key of a public form where every POST counts (each one files something: a complaint)
+COUNTED_DOORS = {"complaints.complain": "COMPLAINT_RATE_LIMIT"}
 
 
 class SweptMemoryStorage(MemoryStorage):
@@ -118,4 +120,11 @@ def init_app(app: Flask) -> None:
         app.view_functions[endpoint] = limiter.limit(app.config["DOOR_BURST_LIMIT"], methods=["POST"],
                                                      scope=f"{endpoint}:burst",  # its own counter, always
                                                      error_message=message)(view)
+
+    def too_many() -> str:
+        return str(_l("Too many complaints from your address. Wait a while, then try again."))
+
+    for endpoint, config_key in COUNTED_DOORS.items():
+        app.view_functions[endpoint] = limiter.limit(app.config[config_key], methods=["POST"],
+                                                     error_message=too_many)(app.view_functions[endpoint])
     app.extensions["service_center.lookup_throttle"] = LookupThrottle(limiter, app)  # tracking counts in its view

@@ -30,6 +30,7 @@ from .catalogue import (
     item_departments,
     item_windows,
 )
+from .complaints import COMPLAINT_SOURCES, ComplaintDetails
 from .jobs import JobFailure, JobOutcome, JobRun
 from .orders import (
     InspectionSummary,
@@ -63,6 +64,8 @@ __all__ = [
     "SPECIAL_PROCEDURES",
     "ApplicantKind",
     "CalendarDay",
+    "COMPLAINT_SOURCES",
+    "ComplaintDetails",
     "CalendarSource",
     "CalendarYear",
     "Case",

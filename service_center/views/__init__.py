@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
     from .approvals import bp as approvals_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .complaints import bp as complaints_bp
     from .guide import bp as guide_bp
     from .inbox import bp as inbox_bp
     from .main import bp as main_bp
@@ -25,3 +26,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(supervision_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(approvals_bp)
+    app.register_blueprint(complaints_bp)

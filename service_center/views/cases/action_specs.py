@@ -29,6 +29,7 @@ from ...forms.cases import (
     ResultForm,
     SupplementForm,
 )
+from ...forms.complaints import AcceptComplaintForm
 from ...labels import ROLE_LABELS
 from ...models import Case, Department
 from ...services.clock_stops import pause_approvers, procedure_types_for
@@ -79,7 +80,7 @@ ACTIONS: dict[str, ActionSpec] = {
 
 # Where a kind of case gives a trigger name a different meaning, its own entry wins.
 KIND_ACTIONS: dict[tuple[str, str], ActionSpec] = {
-    ("complaint", "accept"): ActionSpec(ActionForm, primary=True),
+    ("complaint", "accept"): ActionSpec(AcceptComplaintForm, primary=True),
     ("complaint", "reject"): ActionSpec(ReasonForm, confirm=True),
     ("complaint", "answer"): ActionSpec(NoteForm, primary=True),
     ("rectification", "call_back"): ActionSpec(NoteForm),
