@@ -20,7 +20,7 @@ from workflows.engine import definition_of
 from workflows.registry import workflow_keys
 
 from ..extensions import db
-from ..models import BAD_LEVELS, STAFF_CHANNELS, Case, Rating, RatingChannel, RatingLevel
+from ..models import BAD_LEVELS, STAFF_CHANNELS, Case, Rating, RatingChannel, RatingLevel, Role, User
 from ..text import clean_text
 from . import ServiceError
 from .clock import refresh_due_dates, work_calendar
@@ -28,6 +28,7 @@ from .complaints import open_rectification
 from .core import SYSTEM, Actor, action_time, flush
 
 APPLICATION_KIND = "application"
+RATER_VISIBLE_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER})  # the supervision office
 
 
 def may_be_rated(case: Case) -> bool:
@@ -62,8 +63,7 @@ def rate(case: Case, channel: RatingChannel | str, level: RatingLevel | str, rea
     if level in BAD_LEVELS and not reason:
         raise ServiceError(_("Tell us why you are not satisfied."), field="reason")
     now = action_time(when)
-    exists = sa.select(Rating.id).where(Rating.case_id == case.id, Rating.channel == channel)
-    if db.session.scalar(exists) is not None:
+    if rated_on(case, channel):
         raise ServiceError(_("This case has already been rated this way."), field="channel")
     rating = Rating(case_id=case.id, channel=channel, level=level, reason=reason, rated_at=now,
                     entered_by_id=actor.user_id if channel in STAFF_CHANNELS else None, is_default=False,
@@ -111,3 +111,21 @@ def give_default_ratings(*, now: datetime) -> int:
         ["case_id", "channel", "level", "reason", "rated_at", "is_default", "window_id"], select,
     ).on_conflict_do_nothing().returning(table.c.id)
     return len(db.session.execute(statement).all())
+
+
+def sees_rater(case: Case, user: User) -> bool:
+    """Whether ``user`` may see who rated ``case`` unmasked: the supervision office, and whoever handled the case
+    (acted on it: an event of theirs)."""
+    if user.role in RATER_VISIBLE_ROLES:
+        return True
+    return any(event.actor_id == user.id for event in case.events)
+
+
+def case_ratings(case: Case) -> list[Rating]:
+    """The ratings of ``case``, oldest first."""
+    return list(db.session.scalars(sa.select(Rating).where(Rating.case_id == case.id).order_by(Rating.id)))
+
+
+def rated_on(case: Case, channel: RatingChannel) -> bool:
+    return db.session.scalar(sa.select(Rating.id).where(Rating.case_id == case.id, Rating.channel == channel)) \
+        is not None

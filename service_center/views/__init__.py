@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
     from .inbox import bp as inbox_bp
     from .main import bp as main_bp
     from .orders import bp as orders_bp
+    from .ratings import bp as ratings_bp
     from .supervision import bp as supervision_bp
 
     app.register_blueprint(main_bp)
@@ -25,5 +26,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(supervision_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(ratings_bp)
     app.register_blueprint(approvals_bp)
     app.register_blueprint(complaints_bp)
