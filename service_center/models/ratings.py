@@ -71,3 +71,32 @@ class Rating(db.Model):
     entered_by: Mapped[User | None] = relationship()
     window: Mapped[Window | None] = relationship()
     rectification: Mapped[Case | None] = relationship(foreign_keys=[rectification_id])
+
+
+class RatingAppealStatus(enum.StrEnum):
+    PENDING = "pending"  # 申诉中
+    UPHELD = "upheld"  # 维持: the rating stands
+    REVOKED = "revoked"  # 撤销: kept on record, left out of the rates
+
+
+class RatingAppeal(db.Model):
+    """The responsible window's appeal (申诉) of a rating it considers malicious, and the supervision office's
+    decision on it, with a reason."""
+
+    __tablename__ = "rating_appeals"
+    __table_args__ = (
+        sa.CheckConstraint("(status = 'pending') = (decided_at IS NULL)", name="decided_exactly_when_not_pending"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rating_id: Mapped[int] = mapped_column(sa.ForeignKey("ratings.id"), unique=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    appealed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    appealed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[RatingAppealStatus] = mapped_column(enum_type(RatingAppealStatus, "rating_appeal_status"),
+                                                       default=RatingAppealStatus.PENDING)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    rating: Mapped[Rating] = relationship()

@@ -21,6 +21,7 @@ from workflows.registry import workflow_keys
 
 from ..extensions import db
 from ..models import BAD_LEVELS, STAFF_CHANNELS, Case, Rating, RatingChannel, RatingLevel, Role, User
+from ..models.ratings import RatingAppeal, RatingAppealStatus
 from ..text import clean_text
 from . import ServiceError
 from .clock import refresh_due_dates, work_calendar
@@ -129,3 +130,40 @@ def case_ratings(case: Case) -> list[Rating]:
 def rated_on(case: Case, channel: RatingChannel) -> bool:
     return db.session.scalar(sa.select(Rating.id).where(Rating.case_id == case.id, Rating.channel == channel)) \
         is not None
+
+
+def appeal_rating(rating: Rating, user: User, reason: str, *, when: datetime | None = None) -> RatingAppeal:
+    """The responsible window (a clerk of it, or the head of its department) appeals a rating it considers
+    malicious, with a reason; once per rating."""
+    window = rating.window
+    if window is None or not (
+            (user.role == Role.CLERK and any(w.id == window.id for w in user.windows))
+            or (user.role == Role.DEPT_HEAD and user.department_id == window.department_id)):
+        raise ServiceError(_("Only the window that answers for this rating may appeal it."), field="reason")
+    reason = clean_text(reason) or ""
+    if not reason:
+        raise ServiceError(_("Give the reason for the appeal."), field="reason")
+    if db.session.scalar(sa.select(RatingAppeal.id).where(RatingAppeal.rating_id == rating.id)) is not None:
+        raise ServiceError(_("This rating has already been appealed."), field="reason")
+    appeal = RatingAppeal(rating_id=rating.id, reason=reason, appealed_by_id=user.id, appealed_at=action_time(when))
+    db.session.add(appeal)
+    flush()
+    return appeal
+
+
+def decide_rating_appeal(appeal: RatingAppeal, user: User, *, upheld: bool, reason: str,
+                         when: datetime | None = None) -> RatingAppeal:
+    """The supervision office upholds (the rating stands) or revokes the rating, with a reason."""
+    if user.role not in RATER_VISIBLE_ROLES:
+        raise ServiceError(_("Only the supervision office decides appeals."), field="decision_reason")
+    if appeal.status != RatingAppealStatus.PENDING:
+        raise ServiceError(_("This appeal has already been decided."), field="decision_reason")
+    reason = clean_text(reason) or ""
+    if not reason:
+        raise ServiceError(_("Give the reason for the decision."), field="decision_reason")
+    appeal.status = RatingAppealStatus.UPHELD if upheld else RatingAppealStatus.REVOKED
+    appeal.decided_by_id = user.id
+    appeal.decided_at = action_time(when)
+    appeal.decision_reason = reason
+    flush()
+    return appeal

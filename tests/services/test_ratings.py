@@ -127,3 +127,32 @@ def test_the_default_rating_job_runs_once(app, hall):
     assert _ratings(recent) == _ratings(still_open) == []
     assert run_job("ratings.default", now=at("2026-03-20", 2)).run.counts == {"defaulted": 1}  # 3/13's case
     assert _ratings(recent) == [("default", "basic", "", True, None)]
+
+
+def test_the_window_appeals_a_rating_and_the_office_decides(hall, make_user):
+    from service_center.models.ratings import RatingAppeal, RatingAppealStatus
+    from service_center.services.ratings import appeal_rating, decide_rating_appeal
+
+    rating = rate(_closed(hall), "link", "very_dissatisfied", "恶意差评", actor=APPLICANT, when=at("2026-03-12"))
+    supervisor, stranger = make_user(Role.SUPERVISOR), make_user(Role.CLERK)
+    with pytest.raises(ServiceError) as not_theirs:
+        appeal_rating(rating, stranger, "恶意")
+    assert not_theirs.value.field == "reason"
+    with pytest.raises(ServiceError) as no_reason:
+        appeal_rating(rating, hall.clerk, " ")
+    assert no_reason.value.field == "reason"
+    appeal = appeal_rating(rating, hall.clerk, "申请人当场表示满意，系误评", when=at("2026-03-13"))
+    with pytest.raises(ServiceError):
+        appeal_rating(rating, hall.head, "再次申诉")
+    with pytest.raises(ServiceError) as not_office:
+        decide_rating_appeal(appeal, hall.head, upheld=False, reason="撤销")
+    assert not_office.value.field == "decision_reason"
+    with pytest.raises(ServiceError):
+        decide_rating_appeal(appeal, supervisor, upheld=False, reason=" ")
+    decide_rating_appeal(appeal, supervisor, upheld=False, reason="经核实为误评", when=at("2026-03-16"))
+    db.session.commit()
+    stored = db.session.scalars(sa.select(RatingAppeal)).one()
+    assert (stored.rating_id, stored.appealed_by_id, stored.status, stored.decided_by_id, stored.decision_reason) == (
+        rating.id, hall.clerk.id, RatingAppealStatus.REVOKED, supervisor.id, "经核实为误评")
+    with pytest.raises(ServiceError):
+        decide_rating_appeal(stored, supervisor, upheld=True, reason="改判")
