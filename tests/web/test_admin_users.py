@@ -132,7 +132,7 @@ def test_deactivation_ends_the_users_sessions(app, make_user, login_as, client):
     db.session.commit()
     clerk_client = app.test_client()
     assert login(clerk_client, clerk.username, remember=True).status_code == 302
-    assert clerk_client.get("/").status_code == 200
+    assert clerk_client.get("/cases").status_code == 200
     remember = clerk_client.get_cookie("remember_token").value
     old_token = clerk.session_token
 

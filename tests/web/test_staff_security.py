@@ -57,7 +57,7 @@ def test_guessing_from_one_address_does_not_keep_the_owner_out_at_theirs(app, cl
     assert seen[ATTACKER].failed_logins == app.config["LOGIN_FREE_ATTEMPTS"]  # locked attempts are not counted
     owner = client.application.test_client()
     assert sign_in(owner, user.username, PASSWORD, OWNER).status_code == 302  # the owner, at their own address
-    assert owner.get("/").status_code == 200
+    assert owner.get("/cases").status_code == 200
     assert rows(user)[OWNER].last_signed_in_at is not None
 
 
@@ -214,11 +214,11 @@ def test_a_csrf_token_from_before_sign_in_does_not_work_after_it(client, make_us
     with client.session_transaction() as session:
         assert "planted" not in session
     assert client.post("/logout", data={"csrf_token": planted}).status_code == 400  # the old token is dead
-    assert client.get("/").status_code == 200  # still signed in
+    assert client.get("/cases").status_code == 200  # still signed in
     fresh = extract_csrf(client.get("/").get_data(as_text=True))
     assert fresh != planted
     assert client.post("/logout", data={"csrf_token": fresh}).status_code == 302
-    assert client.get("/").status_code == 302
+    assert client.get("/cases").status_code == 302
 
 
 def test_a_csrf_token_from_the_signed_in_session_does_not_work_after_sign_out(client, make_user):
@@ -235,7 +235,7 @@ def test_a_csrf_token_from_the_signed_in_session_does_not_work_after_sign_out(cl
     response = client.post("/login", data={"username": user.username, "password": PASSWORD,
                                            "csrf_token": signed_in})
     assert response.status_code == 400  # refused by the CSRF check, not signed in again
-    assert client.get("/").status_code == 302
+    assert client.get("/cases").status_code == 302
 
 
 def test_the_chosen_language_survives_sign_in(client, make_user):

@@ -69,7 +69,7 @@ def test_failed_sign_ins_from_one_address_are_stopped_before_the_password_is_che
     assert response.status_code == 429
     assert "失败次数过多" in response.get_data(as_text=True)
     assert failed_logins(users[3].id) == 0  # refused at the door: the account was not even looked at
-    assert client.get("/").status_code == 302  # still anonymous
+    assert client.get("/cases").status_code == 302  # still anonymous
 
 
 def test_successful_sign_ins_do_not_count(limited_app, make_user):
