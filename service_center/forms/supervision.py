@@ -66,7 +66,7 @@ class CardFilterForm(Form):
             window_id=int(value("window")) if value("window") else None,
             raised_from=None if bad_range else self.raised_from.data,
             raised_to=None if bad_range else self.raised_to.data,
-            state=value("state"), appeal=value("appeal"),
+            case_open={"open": True, "closed": False}.get(value("state")), appeal=value("appeal"),
         )
 
 

@@ -41,8 +41,8 @@ def counts_by_level(*conditions: sa.ColumnElement[bool]) -> dict[str, int]:
 @dataclass(frozen=True)
 class CardFilters:
     """What the card list is narrowed to (all optional, combined with AND). ``raised_from``/``raised_to``:
-    local days, inclusive; ``state``: the case ``open`` or ``closed``; ``appeal``: ``none`` (never appealed),
-    ``pending``, ``upheld`` or ``revoked``."""
+    local days, inclusive; ``case_open``: the case still open (True) or finished (False); ``appeal``: ``none``
+    (never appealed), ``pending``, ``upheld`` or ``revoked``."""
 
     level: str = ""
     rule: str = ""
@@ -50,7 +50,7 @@ class CardFilters:
     window_id: int | None = None
     raised_from: date | None = None
     raised_to: date | None = None
-    state: str = ""
+    case_open: bool | None = None
     appeal: str = ""
     number: str = ""
 
@@ -90,9 +90,9 @@ def card_list_query(user: User, filters: CardFilters = CardFilters()) -> sa.Sele
         conditions.append(WarningCard.raised_at >= _local_midnight(f.raised_from))
     if f.raised_to is not None:
         conditions.append(WarningCard.raised_at < _local_midnight(f.raised_to + timedelta(days=1)))
-    if f.state:
+    if f.case_open is not None:
         open_ = sa.select(Case.id).where(Case.in_progress)
-        conditions.append(WarningCard.case_id.in_(open_) if f.state == "open" else WarningCard.case_id.not_in(open_))
+        conditions.append(WarningCard.case_id.in_(open_) if f.case_open else WarningCard.case_id.not_in(open_))
     if f.appeal == "none":
         conditions.append(~sa.exists().where(CardAppeal.card_id == WarningCard.id))
     elif f.appeal:
