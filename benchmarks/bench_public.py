@@ -42,6 +42,7 @@ import sqlalchemy as sa
 
 from benchmarks import loadgen
 from benchmarks.bench_lifecycle import ensure_database, postgres_version
+from service_center.i18n import compile_catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/sc_loadbench"
@@ -50,22 +51,6 @@ SECRET_KEY = "bench-public-not-a-secret-0123456789abcdef"  # noqa: S105 - a scra
 
 def env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, str(default)))
-
-
-def compile_translations() -> None:
-    """The zh_CN pages need the compiled catalogue (as the test suite does, without pybabel)."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    for po_path in (ROOT / "service_center" / "translations").glob("*/LC_MESSAGES/messages.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-            with po_path.open("rb") as po_file:
-                catalog = read_po(po_file)
-            partial = mo_path.with_suffix(f".mo.{os.getpid()}")
-            with partial.open("wb") as mo_file:
-                write_mo(mo_file, catalog)
-            partial.replace(mo_path)
 
 
 def app_env(url: str) -> dict[str, str]:
@@ -255,7 +240,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     url = os.environ.get("BENCH_PUBLIC_DATABASE_URL", DEFAULT_URL)
     workers = env_int("BENCH_WORKERS", 4)
     ensure_database(url)
-    compile_translations()
+    compile_catalogues()
     started = time.perf_counter()
     picked = seed(url, env_int("BENCH_DEMO_DAYS", 30), reuse=os.environ.get("BENCH_PUBLIC_REUSE") == "1")
     print(f"PostgreSQL {postgres_version(url)} at {sa.make_url(url).render_as_string(hide_password=True)}")

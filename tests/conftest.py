@@ -11,7 +11,6 @@ import os
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from itertools import count
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +20,7 @@ from flask.testing import FlaskClient
 from service_center import create_app
 from service_center.database import reads_only
 from service_center.extensions import db
+from service_center.i18n import compile_catalogues
 from service_center.models import (
     CaseType,
     Department,
@@ -42,19 +42,7 @@ PASSWORD = "correct-horse-9"
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Compile the translations so the zh_CN pages render in Chinese."""
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
-    root = Path(__file__).resolve().parent.parent / "service_center" / "translations"
-    for po_path in root.glob("*/LC_MESSAGES/messages.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-            with po_path.open("rb") as po_file:
-                catalog = read_po(po_file)
-            partial = mo_path.with_suffix(f".mo.{os.getpid()}")
-            with partial.open("wb") as mo_file:
-                write_mo(mo_file, catalog)
-            partial.replace(mo_path)  # atomic: parallel workers never read a half-written catalogue
+    compile_catalogues()
 
 
 def postgres_available(url: str = POSTGRES_URL) -> bool:
