@@ -109,6 +109,7 @@ class Config:
     # The warning sweep (service_center/services/warnings.py): when it runs (every 5 minutes), and how many calendar
     # days back it judges cases whose clock stopped (decided, closed or delivered late), to catch up after downtime.
     WARNINGS_CRON = os.environ.get("WARNINGS_CRON", "*/5 * * * *")
+    INSPECTION_CRON = os.environ.get("INSPECTION_CRON", "0 8 * * *")  # the daily inspection (日巡查), centre time
     WARNINGS_LOOKBACK_DAYS = int(os.environ.get("WARNINGS_LOOKBACK_DAYS", "31"))
     # Ratings (好差评): closed cases left unrated this many calendar days get 基本满意 (counted apart); a bad rating's
     # rectification is due in RECTIFICATION_DAYS working days (unset: the rectification definition's 15).

@@ -8,8 +8,6 @@ from ..services.clock import work_calendar
 from ..services.orders import escalate_overdue_orders, take_inspection
 from .registry import JobContext, register_job
 
-INSPECTION_CRON = "0 8 * * *"
-
 
 @register_job("orders.escalate", cron="config:WARNINGS_CRON",
               description="Escalate (黄牌) the supervision orders not answered by their due date, once each.")
@@ -17,7 +15,7 @@ def escalate_orders_job(ctx: JobContext) -> dict[str, int]:
     return {"escalated": len(escalate_overdue_orders(now=ctx.now))}
 
 
-@register_job("supervision.inspection", cron=INSPECTION_CRON, catch_up="all",
+@register_job("supervision.inspection", cron="config:INSPECTION_CRON", catch_up="all",
               description="The daily inspection (日巡查) for the supervision office, each working morning.")
 def inspection_job(ctx: JobContext) -> dict[str, int]:
     day = ctx.period_start.date()

@@ -186,6 +186,13 @@ def test_the_inspection_summarises_new_cards_and_orders(hall, office):
     assert (nxt.since, nxt.new_yellow, nxt.new_escalations, nxt.open_orders) == (summary.taken_at, 0, 0, 2)
 
 
+def test_the_inspection_time_is_a_setting(app, monkeypatch):
+    from service_center.jobs import get_job
+
+    monkeypatch.setitem(app.config, "INSPECTION_CRON", "30 7 * * 1-5")
+    assert get_job("supervision.inspection").cron_line() == "30 7 * * 1-5"
+
+
 def test_the_inspection_job_runs_on_working_mornings_and_skips_holidays(app, hall, office):
     from service_center.jobs import get_job, run_job
 
