@@ -42,6 +42,7 @@ from .orders import (
 from .organisation import Department, Window, user_windows
 from .outbox import Channel, OutboxMessage, OutboxStatus
 from .ratings import BAD_LEVELS, STAFF_CHANNELS, Rating, RatingChannel, RatingLevel
+from .statistics import DailyStat, StatDay
 from .supervision import (
     RULE_LEVELS,
     AppealStatus,
@@ -57,6 +58,8 @@ __all__ = [
     "RULE_LEVELS",
     "AppealStatus",
     "CardAppeal",
+    "DailyStat",
+    "StatDay",
     "WarningCard",
     "WarningLevel",
     "WarningRule",

@@ -68,6 +68,20 @@ def overdue_statutory(today: date) -> sa.ColumnElement[bool]:
     return sa.and_(deciding(), _past(Case.due_statutory, today))
 
 
+def overdue_promised_on(day: date | sa.ColumnElement) -> sa.ColumnElement[bool]:
+    """:func:`overdue_promised` as it stood on a past ``day`` (a date or a date column), from the stored dates:
+    its clock had started and had not stopped by the end of ``day`` (neither decided nor closed by then), the
+    promised due date had passed, and no special procedure that started by the due date was still running on
+    ``day`` (ended after it, or not yet). On today it is :func:`overdue_promised`."""
+    stopped = clock_stopped_on()
+    pause_running = sa.exists().where(
+        CasePause.case_id == Case.id, CasePause.status == PauseStatus.APPROVED,
+        CasePause.started_on <= Case.due_promised, sa.or_(CasePause.ended_on.is_(None), CasePause.ended_on > day),
+    ).correlate_except(CasePause)
+    return sa.and_(Case.due_promised.is_not(None), Case.due_promised < day,
+                   sa.or_(stopped.is_(None), stopped > day), ~pause_running)
+
+
 def due_within(today: date, last_day: date) -> sa.ColumnElement[bool]:
     """Promised due date between today and ``last_day`` with the clock running (a reminder, 提示)."""
     return sa.and_(clock_running(), Case.due_promised >= today, Case.due_promised <= last_day)
