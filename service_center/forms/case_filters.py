@@ -18,7 +18,7 @@ from . import Form
 DATE_FIELDS = ("received_from", "received_to", "closed_from", "closed_to")
 
 
-def _ends_after_start(start_field: str):  # type: ignore[no-untyped-def]
+def ends_after_start(start_field: str):  # type: ignore[no-untyped-def]
     def check(form: CaseFilterForm, field: DateField) -> None:
         start = form[start_field].data
         if field.data is not None and start is not None and field.data < start:
@@ -39,9 +39,9 @@ class CaseFilterForm(Form):
     kind = SelectField(_l("Case kind"), default="")
     due = SelectField(_l("Warning"), default="")
     received_from = DateField(_l("Received from"), validators=[Optional()])
-    received_to = DateField(_l("Received to"), validators=[Optional(), _ends_after_start("received_from")])
+    received_to = DateField(_l("Received to"), validators=[Optional(), ends_after_start("received_from")])
     closed_from = DateField(_l("Closed from"), validators=[Optional()])
-    closed_to = DateField(_l("Closed to"), validators=[Optional(), _ends_after_start("closed_from")])
+    closed_to = DateField(_l("Closed to"), validators=[Optional(), ends_after_start("closed_from")])
 
     @classmethod
     def for_list(cls, args: MultiDict, choices: dict[str, list[tuple[str, str]]],

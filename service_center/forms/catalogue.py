@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..labels import CASE_TYPE_LABELS, CATEGORY_LABELS, JOIN_RULE_LABELS
 from ..models import CaseType, Item, ItemCategory, JoinRule
+from ..models.catalogue import DEFAULT_PUBLISH_DAYS
 from ..services.catalogue import (
     CODE_MAX,
     DISCLOSURE_WORKFLOW,
     MAX_LIMIT_DAYS,
+    MAX_PUBLISH_DAYS,
     TEXT_LIMITS,
     ItemData,
     format_materials,
@@ -115,6 +117,12 @@ class ItemForm(Form):
                        "limit. Empty: the promised limit."),
     )
     acceptance_periods = PeriodsField(_l("Acceptance periods"), description=PERIODS_HELP)
+    publish_results = BooleanField(_l("Publish the decisions (办件结果公示)"), default=True)
+    publish_days = IntegerField(
+        _l("Days a decision stays published"), default=DEFAULT_PUBLISH_DAYS,
+        validators=[Optional(), NumberRange(1, MAX_PUBLISH_DAYS)],
+        description=_l("Counted in calendar days from the day of the decision; empty: %(n)d.", n=DEFAULT_PUBLISH_DAYS),
+    )
 
     def set_choices(self, departments: list, windows: list) -> None:
         """Fill the department and window selects (active rows, plus whatever the item already uses)."""
@@ -145,6 +153,8 @@ class ItemForm(Form):
         self.participating_department_ids.data = sorted(data.participating_department_ids)
         self.step_limit_days.data = data.step_limit_days
         self.acceptance_periods.data = data.acceptance_periods
+        self.publish_results.data = data.publish_results
+        self.publish_days.data = data.publish_days
 
     def to_data(self) -> ItemData:
         return ItemData(
@@ -166,6 +176,8 @@ class ItemForm(Form):
             window_ids=frozenset(self.window_ids.data or ()),
             materials=self.materials.data or (),
             acceptance_periods=self.acceptance_periods.data or (),
+            publish_results=bool(self.publish_results.data),
+            publish_days=DEFAULT_PUBLISH_DAYS if self.publish_days.data is None else self.publish_days.data,
         )
 
 

@@ -59,6 +59,8 @@ DEFAULT_WORKFLOW = {
     CaseType.JOINT: "joint",
     CaseType.FORWARDED: "forwarded",
 }
+# Published results (办件结果公示) stay listed this many calendar days from the decision unless the item says otherwise.
+DEFAULT_PUBLISH_DAYS = 30
 WORKFLOW_KEYS = ("instant", "committed", "joint", "forwarded", "disclosure")
 
 item_windows = sa.Table(
@@ -92,6 +94,7 @@ class Item(Timestamps, db.Model):
             "step_limit_days IS NULL OR (step_limit_days >= 1 AND step_limit_days <= promised_limit_days)",
             name="step_limit_within_promised",
         ),
+        sa.CheckConstraint("publish_days >= 1", name="publish_days_positive"),
         sa.Index(
             "uq_items_one_published_per_code",
             "code",
@@ -120,6 +123,11 @@ class Item(Timestamps, db.Model):
     # What the guide's search matches: name, keywords and their pinyin, full and initials, in lower case. Written
     # by the catalogue service whenever the row is saved (services/catalogue.py), never by hand.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Published results (办件结果公示): whether the decisions on this item are listed on the public /results page,
+    # and for how many calendar days from the decision day. The current version's settings apply to every case
+    # of the item, whichever version it was received under (queries/results.py).
+    publish_results: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    publish_days: Mapped[int] = mapped_column(default=DEFAULT_PUBLISH_DAYS, server_default=str(DEFAULT_PUBLISH_DAYS))
     lead_department_id: Mapped[int | None] = mapped_column(sa.ForeignKey("departments.id"))
     join_rule: Mapped[JoinRule | None] = mapped_column(enum_type(JoinRule, "join_rule"))
     # Joint items: the working days each department has for its share of the parallel review (并联审查时限),

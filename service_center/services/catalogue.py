@@ -33,6 +33,7 @@ from ..models import (
     Window,
     utcnow,
 )
+from ..models.catalogue import DEFAULT_PUBLISH_DAYS
 from ..search_text import item_search_text, join_keywords
 from ..text import clean_text, max_length
 from . import Conflict, ServiceError
@@ -45,6 +46,7 @@ TEXT_LIMITS = {"name": max_length(Item.name), "keywords": 500, "fees": 2000, "le
 MATERIAL_NAME_MAX = max_length(ItemMaterial.name)
 MATERIAL_NOTE_MAX = max_length(ItemMaterial.note)
 MAX_LIMIT_DAYS = 3650
+MAX_PUBLISH_DAYS = 3650
 DISCLOSURE_WORKFLOW = "disclosure"  # 依申请公开: government information disclosure on request
 KEY_MARKERS = ("*", "＊")
 NOTE_MARKERS = ("|", "｜")  # "*Application form | original and one copy": the text after the bar is the note
@@ -75,6 +77,8 @@ class ItemData:
     promised_limit_days: int
     workflow_key: str = ""  # empty: the default for the case type
     keywords: str = ""  # other words people search for (关键词 / 俗称), comma separated
+    publish_results: bool = True  # decisions listed on the public results page (办件结果公示)
+    publish_days: int = DEFAULT_PUBLISH_DAYS  # for so many calendar days from the decision day
     fees: str = ""
     legal_basis: str = ""
     conditions: str = ""
@@ -98,6 +102,8 @@ class ItemData:
             promised_limit_days=item.promised_limit_days,
             workflow_key=item.workflow_key,
             keywords=item.keywords or "",
+            publish_results=bool(item.publish_results),
+            publish_days=item.publish_days,
             fees=item.fees or "",
             legal_basis=item.legal_basis or "",
             conditions=item.conditions or "",
@@ -210,6 +216,8 @@ def check_item_data(data: ItemData, departments: dict[int, Department], windows:
         value = getattr(data, name)
         if not 0 <= value <= MAX_LIMIT_DAYS:
             errors.append((name, _("Between 0 and %(max)d working days.", max=MAX_LIMIT_DAYS)))
+    if not 1 <= data.publish_days <= MAX_PUBLISH_DAYS:
+        errors.append(("publish_days", _("Between 1 and %(max)d days.", max=MAX_PUBLISH_DAYS)))
     if data.promised_limit_days > data.statutory_limit_days:
         errors.append(
             ("promised_limit_days", _("The promised time limit may not exceed the statutory time limit."))
@@ -312,6 +320,8 @@ def apply_data(item: Item, data: ItemData, lookups: Lookups) -> None:
     item.statutory_limit_days = data.statutory_limit_days
     item.promised_limit_days = data.promised_limit_days
     item.keywords = data.keywords
+    item.publish_results = data.publish_results
+    item.publish_days = data.publish_days
     item.fees = data.fees
     item.legal_basis = data.legal_basis
     item.conditions = data.conditions

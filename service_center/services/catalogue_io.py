@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import CaseType, Department, Item, ItemCategory, ItemStatus, JoinRule, Window, utcnow
+from ..models.catalogue import DEFAULT_PUBLISH_DAYS
 from ..text import clean_text
 from . import ServiceError
 from .catalogue import (
@@ -60,6 +61,8 @@ COLUMNS = (
     "join_rule",
     "step_limit_days",
     "acceptance_periods",
+    "publish_results",
+    "publish_days",
 )
 REQUIRED_COLUMNS = (
     "code",
@@ -106,7 +109,14 @@ HEADER_ALIASES = {
     "部门审查时限": "step_limit_days",
     "受理时段": "acceptance_periods",
     "受理期限": "acceptance_periods",
+    "结果公示": "publish_results",
+    "是否公示": "publish_results",
+    "公示天数": "publish_days",
+    "公示期限": "publish_days",
 }
+# The publish_results column: yes or no, in either language (an empty cell keeps the default, yes).
+YES_NO = {"yes": True, "y": True, "true": True, "1": True, "是": True, "公示": True,
+          "no": False, "n": False, "false": False, "0": False, "否": False, "不公示": False}
 CATEGORY_ALIASES = {
     "行政许可": ItemCategory.LICENSING,
     "行政确认": ItemCategory.CONFIRMATION,
@@ -212,6 +222,8 @@ def item_row(item: Item) -> dict[str, object]:
         "acceptance_periods": format_periods(
             ((p.opens_on, p.closes_on) for p in item.acceptance_periods), LIST_SEPARATOR
         ),
+        "publish_results": "yes" if item.publish_results else "no",
+        "publish_days": item.publish_days,
     }
 
 
@@ -434,13 +446,17 @@ def parse_catalogue(
             if join_rule is None:
                 problem("join_rule", _("Unknown join rule %(value)s.", value=values["join_rule"]))
         limits = {}
-        for column in ("statutory_limit_days", "promised_limit_days", "step_limit_days"):
+        for column in ("statutory_limit_days", "promised_limit_days", "step_limit_days", "publish_days"):
             raw = values.get(column, "")
             if raw:
                 try:
                     limits[column] = int(raw)
                 except ValueError:
-                    problem(column, _("A whole number of working days is required."))
+                    problem(column, _("A whole number of days is required.") if column == "publish_days"
+                            else _("A whole number of working days is required."))
+        publish_results = YES_NO.get(values.get("publish_results", "").strip().lower() or "yes")
+        if publish_results is None:
+            problem("publish_results", _("Yes or no (是 or 否)."))
         department = departments.get(values.get("department_code", ""))
         if values.get("department_code") and department is None:
             problem("department_code", _("Unknown department code %(value)s.", value=values["department_code"]))
@@ -493,6 +509,8 @@ def parse_catalogue(
             window_ids=frozenset(windows[n].id for n in numbers if n in windows),
             materials=materials,
             acceptance_periods=periods,
+            publish_results=publish_results is not False,
+            publish_days=limits.get("publish_days", DEFAULT_PUBLISH_DAYS),
         ).normalized()
         reported = {e.column for e in row_errors}
         if case_type is None:

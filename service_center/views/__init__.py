@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from .main import bp as main_bp
     from .orders import bp as orders_bp
     from .ratings import bp as ratings_bp
+    from .results import bp as results_bp
     from .supervision import bp as supervision_bp
 
     app.register_blueprint(main_bp)
@@ -29,3 +30,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ratings_bp)
     app.register_blueprint(approvals_bp)
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(results_bp)

@@ -13,9 +13,9 @@ from ..database import read_without_transaction
 from ..extensions import db
 from ..labels import CASE_TYPE_LABELS, CATEGORY_LABELS, label
 from ..models import CaseType, Department, Item, ItemCategory, ItemStatus
-from ..search_text import search_words
+from ..queries.catalogue import item_search_clause
 from .page_cache import cached_public_page
-from .pagination import int_arg, like, paginate, search_term
+from .pagination import int_arg, paginate, search_term
 
 bp = Blueprint("guide", __name__, url_prefix="/guide")
 
@@ -36,10 +36,8 @@ def catalogue():  # type: ignore[no-untyped-def]
         .where(Item.status == ItemStatus.PUBLISHED)
         .order_by(Item.department_id, Item.code)
     )
-    for word in search_words(q):
-        pattern = like(word)
-        query = query.where(sa.or_(Item.search_text.ilike(pattern, escape="\\"),
-                                   Item.code.ilike(pattern, escape="\\")))
+    if q:
+        query = query.where(item_search_clause(Item, q))
     department_id = int_arg("department")
     if department_id:
         query = query.where(Item.department_id == department_id)

@@ -75,7 +75,7 @@ def _xlsx(rows: list[dict[str, object]]) -> bytes:
     sheet = workbook.active
     sheet.append(list(COLUMNS))
     for row in rows:
-        sheet.append([row[c] for c in COLUMNS])
+        sheet.append([row.get(c, "") for c in COLUMNS])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -13,6 +13,7 @@ EDIT_FORM = {
     "name": "食品经营许可", "category": "licensing", "case_type": "committed", "workflow_key": "",
     "statutory_limit_days": "20", "promised_limit_days": "10", "lead_department_id": "0", "join_rule": "",
     "acceptance_periods": "", "fees": "", "legal_basis": "", "conditions": "",
+    "publish_results": "y", "publish_days": "30",  # as the prefilled form posts them
 }
 
 
