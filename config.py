@@ -35,6 +35,19 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_weights(name: str, default: dict[str, float]) -> dict[str, float]:
+    """A ``key=number,key=number`` setting (e.g. ``timeliness=40,satisfaction=30``) over ``default``: keys left
+    out keep their default; an unknown key or a number that does not parse stops the start-up."""
+    value = os.environ.get(name, "").strip()
+    weights = dict(default)
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        key, _, number = part.partition("=")
+        if key.strip() not in default:
+            raise ValueError(f"{name}: unknown key {key.strip()!r} (known: {', '.join(default)})")
+        weights[key.strip()] = float(number)
+    return weights
+
+
 class Config:
     """Defaults shared by every environment."""
 
@@ -117,6 +130,14 @@ class Config:
     RECTIFICATION_DAYS = int(os.environ["RECTIFICATION_DAYS"]) if os.environ.get("RECTIFICATION_DAYS") else None
     # Limits count from the working day after acceptance (DOMAIN.md); on, the day of acceptance is day 1.
     CLOCK_COUNTS_START_DAY = _env_bool("CLOCK_COUNTS_START_DAY", False)
+
+    # The window scorecard (窗口效能, docs/STATISTICS-SCORECARD.md): each part scores 0-100 and the monthly score is
+    # their weighted mean (parts without data leave it). Cards deduct points each; complaints score 0 at the ceiling.
+    SCORECARD_WEIGHTS = _env_weights(
+        "SCORECARD_WEIGHTS", {"timeliness": 40, "satisfaction": 30, "complaints": 15, "cards": 15})
+    SCORECARD_CARD_POINTS = _env_weights("SCORECARD_CARD_POINTS", {"reminder": 1, "yellow": 5, "red": 20})
+    SCORECARD_COMPLAINTS_CEILING = float(os.environ.get("SCORECARD_COMPLAINTS_CEILING", "10"))  # per 1,000 cases
+    HALL_BOARD_REFRESH_SECONDS = int(os.environ.get("HALL_BOARD_REFRESH_SECONDS", "30"))  # the hall board's poll
 
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
     HSTS_SECONDS = 0  # Strict-Transport-Security max-age; 0: no header (production sets it)

@@ -56,7 +56,8 @@ def _values(row: Any, state_label: str) -> list[object]:
     ]
 
 
-def _cells(sheet: WriteOnlyWorksheet, values: Iterable[object]) -> list[WriteOnlyCell]:
+def typed_cells(sheet: WriteOnlyWorksheet, values: Iterable[object]) -> list[WriteOnlyCell]:
+    """A write-only row of ``values``: text stays text (never a formula), dates read as dates."""
     cells = []
     for value in values:
         cell = WriteOnlyCell(sheet, value=value)
@@ -82,7 +83,7 @@ def write_case_workbook(user: User, filters: CaseFilters, deadlines: Deadlines) 
         for index, (_header, width) in enumerate(COLUMNS):
             sheet.column_dimensions[get_column_letter(index + 1)].width = width
         sheet.freeze_panes = "A2"
-        sheet.append(_cells(sheet, [str(header) for header, _width in COLUMNS]))
+        sheet.append(typed_cells(sheet, [str(header) for header, _width in COLUMNS]))
         states: dict[tuple[str, int, str], str] = {}
         rows = db.session.execute(case_export_query(user, filters, deadlines=deadlines),
                                   execution_options={"yield_per": BATCH})
@@ -90,7 +91,7 @@ def write_case_workbook(user: User, filters: CaseFilters, deadlines: Deadlines) 
             key = (row.workflow_key, row.workflow_version, row.state)
             if key not in states:
                 states[key] = flow_label(get_definition(row.workflow_key, row.workflow_version), row.state)
-            sheet.append(_cells(sheet, _values(row, states[key])))
+            sheet.append(typed_cells(sheet, _values(row, states[key])))
     file = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115  (handed to the response)
     workbook.save(file)
     file.seek(0)
