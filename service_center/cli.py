@@ -61,9 +61,11 @@ def register_cli(app: Flask) -> None:
     from .cases_cli import cases_cli
     from .demo.cli import demo_command
     from .jobs_cli import jobs_cli
+    from .stats_cli import stats_cli
 
     app.cli.add_command(calendar_cli)
     app.cli.add_command(cases_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(stats_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

@@ -193,8 +193,8 @@ def refresh_days(first: date, last: date) -> int:
     facts = sa.union_all(*_facts(first, last)).subquery("facts")
     keys = [facts.c.day, *(facts.c[d] for d in DIMENSIONS)]
     summed = sa.select(*keys, *(sa.func.sum(facts.c[m]).label(m) for m in MEASURES)).group_by(*keys)
-    result = db.session.execute(sa.insert(_daily).from_select(["day", *DIMENSIONS, *MEASURES], summed))
-    return result.rowcount
+    db.session.execute(sa.insert(_daily).from_select(["day", *DIMENSIONS, *MEASURES], summed))
+    return db.session.scalar(sa.select(sa.func.count()).where(_daily.c.day.between(first, last)))
 
 
 def days_touched_since(moment: datetime, before: date) -> set[date]:
@@ -214,6 +214,20 @@ def days_touched_since(moment: datetime, before: date) -> set[date]:
     ]
     found = (d if isinstance(d, date) else date.fromisoformat(d) for d in db.session.scalars(sa.union(*queries)))
     return {d for d in found if d is not None and d < before}
+
+
+def refresh_current(now: datetime, since: datetime | None) -> dict[str, int]:
+    """The incremental path: today and yesterday (centre time) and the past days changed since ``since`` (the
+    previous refresh's start; None: none known), one transaction per run of consecutive days."""
+    today = now.astimezone(_timezone()).date()
+    days = {today, today - timedelta(days=1)}
+    if since is not None:
+        days |= days_touched_since(since, today)
+    rows = 0
+    for first, last in contiguous(days):
+        rows += refresh_days(first, last)
+        db.session.commit()
+    return {"days": len(days), "rows": rows}
 
 
 def contiguous(days: set[date]) -> list[tuple[date, date]]:
