@@ -4,11 +4,12 @@ entry of a rating given by phone or on paper. The services check the rest (close
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from ..models import Case, RatingChannel, RatingLevel
+from ..models.ratings import RatingAppealStatus
 from ..text import max_length
 from . import Form
 
@@ -60,3 +61,32 @@ class EvaluatorForm(Form):
     case_id = HiddenField(validators=[DataRequired()])
     level = StringField()  # the button pressed
     reason = TextAreaField(_l("Reason (required if not satisfied)"), validators=[Length(max=REASON_MAX)])
+
+
+APPEAL_STATUS_LABELS = {
+    RatingAppealStatus.PENDING: _l("Appeal pending"),
+    RatingAppealStatus.UPHELD: _l("Upheld"),
+    RatingAppealStatus.REVOKED: _l("Revoked"),
+}
+
+
+class RatingAppealDecisionForm(Form):
+    """The supervision office's decision on a window's appeal of a rating: irreversible, so confirmed."""
+
+    decision = RadioField(_l("Decision"), choices=[SelectChoice("uphold", _l("Uphold the rating")),
+                                                   SelectChoice("revoke", _l("Revoke the rating"))],
+                          validators=[InputRequired(_l("Choose uphold or revoke."))])
+    decision_reason = TextAreaField(_l("Reason for the decision"),
+                                    validators=[InputRequired(), Length(max=REASON_MAX)])
+    confirm = BooleanField(_l("I have checked the case; this decision cannot be changed"),
+                           validators=[DataRequired(_l("Confirm the decision."))])
+
+
+class RatingAppealFilterForm(Form):
+    """The appeals list's status (a GET form: an unknown status is a field error, the pending ones are shown)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectField(_l("Status"), default=RatingAppealStatus.PENDING.value,
+                         choices=[SelectChoice(s.value, label) for s, label in APPEAL_STATUS_LABELS.items()])

@@ -100,3 +100,5 @@ class RatingAppeal(db.Model):
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
 
     rating: Mapped[Rating] = relationship()
+    appealed_by: Mapped[User] = relationship(foreign_keys=[appealed_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

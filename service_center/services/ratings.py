@@ -30,6 +30,7 @@ from .core import SYSTEM, Actor, action_time, flush
 
 APPLICATION_KIND = "application"
 RATER_VISIBLE_ROLES = frozenset({Role.SUPERVISOR, Role.MANAGER})  # the supervision office
+APPEAL_DECIDERS = RATER_VISIBLE_ROLES  # who decides the windows' appeals of ratings
 
 
 def may_be_rated(case: Case) -> bool:
@@ -132,13 +133,19 @@ def rated_on(case: Case, channel: RatingChannel) -> bool:
         is not None
 
 
+def may_appeal_rating(rating: Rating, user: User) -> bool:
+    """Whether ``user`` answers for ``rating``'s window and may appeal it: a clerk of the window, or the head of
+    its department."""
+    window = rating.window
+    return window is not None and (
+        (user.role == Role.CLERK and any(w.id == window.id for w in user.windows))
+        or (user.role == Role.DEPT_HEAD and user.department_id == window.department_id))
+
+
 def appeal_rating(rating: Rating, user: User, reason: str, *, when: datetime | None = None) -> RatingAppeal:
     """The responsible window (a clerk of it, or the head of its department) appeals a rating it considers
     malicious, with a reason; once per rating."""
-    window = rating.window
-    if window is None or not (
-            (user.role == Role.CLERK and any(w.id == window.id for w in user.windows))
-            or (user.role == Role.DEPT_HEAD and user.department_id == window.department_id)):
+    if not may_appeal_rating(rating, user):
         raise ServiceError(_("Only the window that answers for this rating may appeal it."), field="reason")
     reason = clean_text(reason) or ""
     if not reason:
@@ -153,17 +160,21 @@ def appeal_rating(rating: Rating, user: User, reason: str, *, when: datetime | N
 
 def decide_rating_appeal(appeal: RatingAppeal, user: User, *, upheld: bool, reason: str,
                          when: datetime | None = None) -> RatingAppeal:
-    """The supervision office upholds (the rating stands) or revokes the rating, with a reason."""
-    if user.role not in RATER_VISIBLE_ROLES:
+    """The supervision office upholds (the rating stands) or revokes the rating, with a reason; once. Two
+    decisions at the same moment: one conditional UPDATE each, so the second finds it decided."""
+    if user.role not in APPEAL_DECIDERS:
         raise ServiceError(_("Only the supervision office decides appeals."), field="decision_reason")
-    if appeal.status != RatingAppealStatus.PENDING:
-        raise ServiceError(_("This appeal has already been decided."), field="decision_reason")
     reason = clean_text(reason) or ""
     if not reason:
         raise ServiceError(_("Give the reason for the decision."), field="decision_reason")
-    appeal.status = RatingAppealStatus.UPHELD if upheld else RatingAppealStatus.REVOKED
-    appeal.decided_by_id = user.id
-    appeal.decided_at = action_time(when)
-    appeal.decision_reason = reason
-    flush()
+    decided = db.session.execute(
+        sa.update(RatingAppeal)
+        .where(RatingAppeal.id == appeal.id, RatingAppeal.status == RatingAppealStatus.PENDING)
+        .values(status=RatingAppealStatus.UPHELD if upheld else RatingAppealStatus.REVOKED,
+                decided_by_id=user.id, decided_at=action_time(when), decision_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if decided != 1:
+        raise ServiceError(_("This appeal has already been decided."), field="decision_reason")
+    db.session.expire(appeal)
     return appeal

@@ -17,21 +17,39 @@ from workflows.registry import workflow_keys
 from ..auth import OVERSIGHT_ROLES, STAFF_ROLES, roles_required
 from ..extensions import db
 from ..forms.ratings import (
+    APPEAL_STATUS_LABELS,
     CHANNEL_LABELS,
     LEVEL_LABELS,
     PUBLIC_CHANNELS,
     EvaluatorForm,
     PublicRatingForm,
+    RatingAppealDecisionForm,
+    RatingAppealFilterForm,
     StaffRatingForm,
 )
+from ..forms.supervision import AppealForm
 from ..masking import mask_name, mask_phone
-from ..models import Case, CaseEvent, RatingChannel, Role, Window
+from ..models import Case, CaseEvent, Rating, RatingChannel, Role, Window
+from ..models.ratings import RatingAppeal, RatingAppealStatus
+from ..queries.rating_appeals import appeals_of, rating_appeal_list
 from ..services.clock import local_today
 from ..services.core import APPLICANT, Actor
-from ..services.ratings import APPLICATION_KIND, case_ratings, may_be_rated, rate, rated_on, sees_rater
+from ..services.ratings import (
+    APPEAL_DECIDERS,
+    APPLICATION_KIND,
+    appeal_rating,
+    case_ratings,
+    decide_rating_appeal,
+    may_appeal_rating,
+    may_be_rated,
+    rate,
+    rated_on,
+    sees_rater,
+)
 from ..throttle import lookup_throttle
 from .cases.detail import load_case_in_scope
 from .cases.track import find_tracked_case
+from .pagination import paginate
 from .saving import save_or_show
 
 bp = Blueprint("ratings", __name__)
@@ -50,7 +68,8 @@ def rating_levels() -> list[tuple[str, str]]:
 
 def _labels() -> dict[str, dict[str, str]]:
     return {"level": {k.value: str(v) for k, v in LEVEL_LABELS.items()},
-            "channel": {k.value: str(v) for k, v in CHANNEL_LABELS.items()}}
+            "channel": {k.value: str(v) for k, v in CHANNEL_LABELS.items()},
+            "appeal": {k.value: str(v) for k, v in APPEAL_STATUS_LABELS.items()}}
 
 
 @bp.route("/rate", methods=["GET", "POST"])
@@ -98,11 +117,72 @@ def case_ratings_page(case_id: int) -> tuple[str, int] | Response:
             default_field="level")
         if done is not None:
             return done
+    return _ratings_page(case, form)
+
+
+def _ratings_page(case: Case, form: StaffRatingForm, appeal_form: AppealForm | None = None,
+                  appealed: Rating | None = None) -> tuple[str, int]:
+    """The case's ratings page; ``appeal_form`` with its errors under the rating ``appealed``."""
     unmasked = sees_rater(case, current_user)
     rater = {"name": case.applicant_name if unmasked else mask_name(case.applicant_name),
              "phone": case.applicant_phone if unmasked else mask_phone(case.applicant_phone)}
-    return render_template("ratings/case_ratings.html", case=case, ratings=case_ratings(case), form=form,
-                           rater=rater, labels=_labels(), may_rate=may_be_rated(case)), 400 if form.errors else 200
+    ratings = case_ratings(case)
+    appeals = appeals_of(ratings)
+    appealable = {r.id for r in ratings if r.id not in appeals and may_appeal_rating(r, current_user)}
+    failed = bool(form.errors or (appeal_form is not None and appeal_form.errors))
+    return render_template("ratings/case_ratings.html", case=case, ratings=ratings, form=form, rater=rater,
+                           labels=_labels(), may_rate=may_be_rated(case), appeals=appeals, appealable=appealable,
+                           appeal_form=appeal_form or AppealForm(formdata=None),
+                           appealed_id=appealed.id if appealed else None), 400 if failed else 200
+
+
+@bp.route("/cases/<int:case_id>/ratings/<int:rating_id>/appeal", methods=["POST"])
+@roles_required(Role.CLERK, Role.DEPT_HEAD)
+def appeal(case_id: int, rating_id: int) -> tuple[str, int] | Response:
+    """The window answering for a rating (a clerk of it, the head of its department) appeals it, once, with a
+    reason (申诉); the supervision office decides."""
+    case = load_case_in_scope(case_id)
+    rating = db.first_or_404(sa.select(Rating).where(Rating.id == rating_id, Rating.case_id == case.id))
+    if not may_appeal_rating(rating, current_user):
+        abort(403)
+    form = AppealForm()
+    if form.validate_on_submit():
+        done = save_or_show(form, lambda: appeal_rating(rating, current_user, form.reason.data or ""),
+                            saved=_("Appeal submitted."), then=url_for("ratings.case_ratings_page", case_id=case.id),
+                            default_field="reason")
+        if done is not None:
+            return done
+    return _ratings_page(case, StaffRatingForm(formdata=None), form, rating)
+
+
+@bp.route("/supervision/rating-appeals")
+@roles_required(*APPEAL_DECIDERS)
+def rating_appeals() -> tuple[str, int]:
+    """The windows' appeals of ratings for the supervision office: the pending ones first, or by status."""
+    form = RatingAppealFilterForm(formdata=request.args)
+    form.validate()
+    status = RatingAppealStatus(form.status.data if not form.status.errors else RatingAppealStatus.PENDING)
+    page = paginate(rating_appeal_list(status))
+    return render_template("ratings/appeals.html", form=form, page=page, status=status, labels=_labels()), (
+        400 if form.errors else 200)
+
+
+@bp.route("/supervision/rating-appeals/<int:appeal_id>", methods=["GET", "POST"])
+@roles_required(*APPEAL_DECIDERS)
+def rating_appeal(appeal_id: int) -> tuple[str, int] | Response:
+    """One appeal with its rating and case; the office upholds or revokes it with a reason, confirmed."""
+    appeal = db.get_or_404(RatingAppeal, appeal_id)
+    form = RatingAppealDecisionForm()
+    if form.validate_on_submit():
+        done = save_or_show(
+            form, lambda: decide_rating_appeal(appeal, current_user, upheld=form.decision.data == "uphold",
+                                               reason=form.decision_reason.data or ""),
+            saved=_("Decision recorded."), then=url_for("ratings.rating_appeal", appeal_id=appeal.id),
+            default_field="decision_reason")
+        if done is not None:
+            return done
+    return render_template("ratings/appeal.html", appeal=appeal, form=form, labels=_labels()), (
+        400 if form.errors else 200)
 
 
 def _last_closed(window: Window) -> Case | None:
