@@ -119,6 +119,15 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "noreply@localhost")
+    WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))  # one webhook delivery
+
+    # Online applications (网上申报, docs/ONLINE.md): uploaded materials are PDF, JPEG or PNG by content, at most
+    # ONLINE_MAX_FILE_MB each, ONLINE_MAX_FILES_PER_MATERIAL per material and ONLINE_MAX_FILES per submission;
+    # stored under their SHA-256 in UPLOAD_FOLDER (default: instance/uploads).
+    ONLINE_MAX_FILE_MB = float(os.environ.get("ONLINE_MAX_FILE_MB", "5"))
+    ONLINE_MAX_FILES_PER_MATERIAL = int(os.environ.get("ONLINE_MAX_FILES_PER_MATERIAL", "5"))
+    ONLINE_MAX_FILES = int(os.environ.get("ONLINE_MAX_FILES", "20"))
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", "")  # empty: <instance folder>/uploads
     # The warning sweep (service_center/services/warnings.py): when it runs (every 5 minutes), and how many calendar
     # days back it judges cases whose clock stopped (decided, closed or delivered late), to catch up after downtime.
     WARNINGS_CRON = os.environ.get("WARNINGS_CRON", "*/5 * * * *")

@@ -60,6 +60,7 @@ EVENT_LABELS = {
     "step_reject": _l("Department rejected its share"),
     "step_return": _l("Department returned its share for supplement"),
     "step_supplemented": _l("Supplement for the department received"),
+    "online_supplement": _l("Supplement uploaded online"),
 }
 
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     DateField,
+    Field,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -36,27 +37,37 @@ class MultiCheckboxField(SelectMultipleField):
 # -- receipt at the counter ---------------------------------------------------------------------------------------
 
 
+def applicant_fields(*, contact_required: bool) -> tuple[Field, Field, Field, Field]:
+    """The applicant's fields, at the counter (ID number and phone optional) and online (both required: nobody
+    sees the applicant, and notices go to the phone): kind, name, ID number, phone. The service checks the ID
+    number for the kind."""
+    first = DataRequired() if contact_required else Optional()
+    return (
+        SelectField(
+            _l("Applicant type"),
+            choices=[SelectChoice(k.value, APPLICANT_KIND_LABELS[k]) for k in ApplicantKind],
+            default=ApplicantKind.PERSON.value,
+        ),
+        StringField(_l("Applicant name"),
+                    validators=[DataRequired(), Length(max=max_length(Case.applicant_name))]),
+        StringField(
+            _l("ID number / unified social credit code"),
+            validators=[first, Length(max=max_length(Case.applicant_id_number)),
+                        Regexp(r"^[0-9A-Za-z-]+$", message=_l("Letters and digits only."))],
+        ),
+        StringField(
+            _l("Phone"), validators=[first, Length(max=max_length(Case.applicant_phone)),
+                                     Regexp(r"^[0-9+() -]+$", message=_l("Digits only."))]
+        ),
+    )
+
+
 class ReceiveForm(Form):
     """收件: the window, the item, the applicant."""
 
     window = SelectField(_l("Window"), coerce=int, validators=[InputRequired()])
     item = SelectField(_l("Item"), coerce=int, validators=[InputRequired(message=_l("Choose the item."))])
-    applicant_kind = SelectField(
-        _l("Applicant type"),
-        choices=[SelectChoice(k.value, APPLICANT_KIND_LABELS[k]) for k in ApplicantKind],
-        default=ApplicantKind.PERSON.value,
-    )
-    applicant_name = StringField(_l("Applicant name"),
-                                 validators=[DataRequired(), Length(max=max_length(Case.applicant_name))])
-    applicant_id_number = StringField(
-        _l("ID number / unified social credit code"),
-        validators=[Optional(), Length(max=max_length(Case.applicant_id_number)),
-                    Regexp(r"^[0-9A-Za-z-]+$", message=_l("Letters and digits only."))],
-    )
-    applicant_phone = StringField(
-        _l("Phone"), validators=[Optional(), Length(max=max_length(Case.applicant_phone)),
-                                 Regexp(r"^[0-9+() -]+$", message=_l("Digits only."))]
-    )
+    applicant_kind, applicant_name, applicant_id_number, applicant_phone = applicant_fields(contact_required=False)
     title = StringField(_l("Title (optional)"), validators=[Optional(), Length(max=max_length(Case.title))])
     licence_expires_on = DateField(_l("Renewal: the licence expires on (optional)"), validators=[Optional()])
 

@@ -32,6 +32,7 @@ from .catalogue import (
 )
 from .complaints import COMPLAINT_SOURCES, ComplaintDetails
 from .jobs import JobFailure, JobOutcome, JobRun
+from .online import CaseFile, OnlineApplication, UploadStage
 from .orders import (
     InspectionSummary,
     OrderEscalation,
@@ -53,8 +54,13 @@ from .supervision import (
     WarningSetting,
 )
 from .user import Role, SignInAddress, User
+from .webhooks import WebhookSubscription
 
 __all__ = [
+    "CaseFile",
+    "OnlineApplication",
+    "UploadStage",
+    "WebhookSubscription",
     "RULE_LEVELS",
     "AppealStatus",
     "CardAppeal",

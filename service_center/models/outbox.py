@@ -24,6 +24,7 @@ class Channel(enum.StrEnum):
     IN_APP = "in_app"
     SMS = "sms"
     EMAIL = "email"
+    WEBHOOK = "webhook"  # a signed POST to an integration client's subscription (address: its URL)
 
 
 class OutboxStatus(enum.StrEnum):

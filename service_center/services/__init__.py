@@ -25,4 +25,5 @@ class Conflict(ServiceError):
     code = "conflict"
 
 
-from . import outbox  # noqa: E402,F401  (registers the applicant's messages as a hook of core.perform)
+# Hooks of core.perform: the applicant's messages (outbox) and the integration events (webhooks).
+from . import outbox, webhooks  # noqa: E402,F401

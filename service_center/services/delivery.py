@@ -27,6 +27,7 @@ from flask_babel import force_locale
 from ..extensions import db
 from ..models import Channel, OutboxMessage, OutboxStatus, utcnow
 from .outbox import MESSAGE_LOCALE, Rendered, render
+from .webhooks import WebhookBackend
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +118,15 @@ class SmsBackend:
 
 def backends_from_config(config: Mapping[str, Any]) -> dict[Channel, Backend]:
     """The backend per channel from the settings: OUTBOX_SMS_BACKEND ``log`` or ``http`` (SMS_GATEWAY_*),
-    OUTBOX_EMAIL_BACKEND ``log`` or ``smtp`` (MAIL_*). Tests put their own in ``app.extensions
-    ["outbox_backends"]``."""
+    OUTBOX_EMAIL_BACKEND ``log`` or ``smtp`` (MAIL_*); webhooks signed per subscription. Tests put their own in
+    ``app.extensions["outbox_backends"]``."""
     sms: Backend = LogBackend()
     if config.get("OUTBOX_SMS_BACKEND") == "http":
         sms = SmsBackend(HttpSmsGateway(config["SMS_GATEWAY_URL"], config.get("SMS_GATEWAY_TOKEN", ""),
                                         config.get("SMS_SIGN_NAME", "")))
     email: Backend = SmtpBackend(config) if config.get("OUTBOX_EMAIL_BACKEND") == "smtp" else LogBackend()
-    return {Channel.SMS: sms, Channel.EMAIL: email}
+    webhook = WebhookBackend(timeout=float(config.get("WEBHOOK_TIMEOUT_SECONDS", 10)))
+    return {Channel.SMS: sms, Channel.EMAIL: email, Channel.WEBHOOK: webhook}
 
 
 def retry_delay(attempts: int, config: Mapping[str, Any]) -> timedelta:

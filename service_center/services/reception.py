@@ -46,6 +46,40 @@ def receive_application(*, item: Item, window: Window, clerk: User, applicant: A
     actor = Actor.staff(clerk)
     if clerk.role != Role.CLERK or window.id not in actor.window_ids:
         raise Forbidden(_("Only a clerk serving this window can receive applications here."))
+    ensure_item_receivable(item, window, today)
+    if licence_expires_on is not None:
+        if get_definition(item.workflow_key).renewal_trigger is None:
+            raise ServiceError(_("This kind of item does not renew a licence."), field="licence_expires_on")
+        if licence_expires_on < today:
+            raise ServiceError(_("That licence expired on %(day)s: apply for a new licence, not a renewal.",
+                                 day=licence_expires_on.isoformat()), field="licence_expires_on")
+    case = open_application(item, window, actor, applicant, now, title=title, first_contact=clerk)
+    case.licence_expires_on = licence_expires_on
+    case.materials_received = take_checklist(item, materials) if materials is not None else None
+    flush()
+    return case
+
+
+def open_application(item: Item, window: Window, actor: Actor, applicant: Applicant, now: datetime, *,
+                     title: str = "", first_contact: User | None = None, data: dict | None = None) -> Case:
+    """Open the application's case once the item was checked: the identity number checked for the applicant's
+    kind, the department (a joint item's lead), the item's limits and version."""
+    try:
+        applicant = replace(applicant, id_number=checked_id_number(applicant.kind, applicant.id_number,
+                                                                   today=now.date()))
+    except InvalidIdNumber as error:
+        raise ServiceError(str(error), field="applicant_id_number") from None
+    return open_case(
+        item.workflow_key, actor=actor, now=now, applicant=applicant, window=window,
+        department_id=item.lead_department_id if item.case_type == CaseType.JOINT else item.department_id,
+        title=title, promised_limit_days=item.promised_limit_days, statutory_limit_days=item.statutory_limit_days,
+        item=item, first_contact=first_contact, data={"item_version": item.version, **(data or {})},
+    )
+
+
+def ensure_item_receivable(item: Item, window: Window, today: date) -> None:
+    """The item is published, not retired, accepted at this open window and inside an acceptance period today:
+    at the counter and online alike."""
     if not window.is_open:
         raise ServiceError(_("Window %(number)s is closed.", number=window.number), field="window")
     if item.is_retired:
@@ -64,26 +98,6 @@ def receive_application(*, item: Item, window: Window, clerk: User, applicant: A
         else:
             message = _("“%(item)s” is not accepted any more this year.", item=item.name)
         raise ServiceError(message, field="item")
-    if licence_expires_on is not None:
-        if get_definition(item.workflow_key).renewal_trigger is None:
-            raise ServiceError(_("This kind of item does not renew a licence."), field="licence_expires_on")
-        if licence_expires_on < today:
-            raise ServiceError(_("That licence expired on %(day)s: apply for a new licence, not a renewal.",
-                                 day=licence_expires_on.isoformat()), field="licence_expires_on")
-    try:
-        applicant = replace(applicant, id_number=checked_id_number(applicant.kind, applicant.id_number, today=today))
-    except InvalidIdNumber as error:
-        raise ServiceError(str(error), field="applicant_id_number") from None
-    case = open_case(
-        item.workflow_key, actor=actor, now=now, applicant=applicant, window=window,
-        department_id=item.lead_department_id if item.case_type == CaseType.JOINT else item.department_id,
-        title=title, promised_limit_days=item.promised_limit_days, statutory_limit_days=item.statutory_limit_days,
-        item=item, first_contact=clerk, data={"item_version": item.version},
-    )
-    case.licence_expires_on = licence_expires_on
-    case.materials_received = take_checklist(item, materials) if materials is not None else None
-    flush()
-    return case
 
 
 def deemed_accepted(case: Case, today: date) -> bool:

@@ -48,7 +48,7 @@
     return {
       tooltip: { trigger: "axis" },
       legend: { top: 0 },
-      grid: { left: 50, right: 50, top: 40, bottom: 30 },
+      grid: { left: 50, right: 50, top: 80, bottom: 30 },
       xAxis: { type: "category", data: trend.months },
       yAxis: [
         { type: "value", name: trend.count_axis, minInterval: 1 },

@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from .hall_board import bp as hall_board_bp
     from .inbox import bp as inbox_bp
     from .main import bp as main_bp
+    from .online import bp as online_bp
     from .orders import bp as orders_bp
     from .ratings import bp as ratings_bp
     from .results import bp as results_bp
@@ -33,6 +34,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ratings_bp)
     app.register_blueprint(approvals_bp)
     app.register_blueprint(complaints_bp)
+    app.register_blueprint(online_bp)
     app.register_blueprint(statistics_bp)
     app.register_blueprint(hall_board_bp)
     app.register_blueprint(results_bp)

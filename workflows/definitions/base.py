@@ -191,6 +191,10 @@ class WorkflowDefinition:
             (补正期限, counted from the day after the notice); ``None``: no deadline the system enforces.
         abandon_trigger: the system's trigger that ends a request whose supplement did not arrive within
             ``supplement_days`` (视为放弃申请); fired by the ``disclosure.abandoned`` job.
+        online_review_states: the states in which an application made online (网上申报) waits for the window's
+            pre-review (网上预审): the window accepts it, sends the one-time notice or refuses it there, by the
+            same transitions as at the counter. Empty: the kind is not applied for online. It governs new
+            cases only (they take the latest version); a case keeps the version it was opened on.
     """
 
     key: str
@@ -216,6 +220,7 @@ class WorkflowDefinition:
     renewal_trigger: str | None = None
     supplement_days: int | None = None
     abandon_trigger: str | None = None
+    online_review_states: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "states", tuple(self.states))
@@ -224,6 +229,7 @@ class WorkflowDefinition:
         object.__setattr__(self, "notices", frozenset(self.notices))
         object.__setattr__(self, "step_states", frozenset(self.step_states))
         object.__setattr__(self, "procedures", tuple(self.procedures))
+        object.__setattr__(self, "online_review_states", frozenset(self.online_review_states))
         used = set(self.states) | {t.trigger for t in self.transitions}
         object.__setattr__(
             self, "labels", MappingProxyType({k: v for k, v in self.labels.items() if k in used})
@@ -269,6 +275,11 @@ class WorkflowDefinition:
     def automatic_from(self, state: str) -> TransitionSpec | None:
         """The transition the system fires as soon as a case reaches ``state`` (e.g. into review), if any."""
         return next((t for t in self.transitions_from(state) if t.automatic), None)
+
+    @property
+    def accepts_online(self) -> bool:
+        """Applications of this kind may be made online (网上申报), then pre-reviewed at the window."""
+        return bool(self.online_review_states)
 
     @property
     def manual_triggers(self) -> tuple[str, ...]:
@@ -340,6 +351,9 @@ class WorkflowDefinition:
             raise DefinitionError(f"{where}: unknown kind {self.kind!r}")
         if not self.step_states <= states:
             raise DefinitionError(f"{where}: unknown step states {sorted(self.step_states - states)}")
+        if not self.online_review_states <= set(self.open_states) or (
+                self.online_review_states and self.initial not in self.online_review_states):
+            raise DefinitionError(f"{where}: online review states must be open states, the initial one among them")
         if not self.notices <= set(NOTICE_KINDS):
             raise DefinitionError(f"{where}: unknown notices {sorted(self.notices - set(NOTICE_KINDS))}")
         if self.closing_trigger not in triggers:

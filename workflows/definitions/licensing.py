@@ -430,6 +430,7 @@ def licensing_versions(
             notices=frozenset(NOTICE_KINDS),
             step_states=frozenset(step_states),
             renewal_trigger=RENEWAL_TRIGGER if version >= 3 else None,
+            online_review_states=frozenset(("received", "supplement_requested")),
         )
 
     return {version: build(version) for version in range(1, CURRENT_VERSION + 1)}

@@ -14,9 +14,11 @@ from ...case_labels import EVENT_LABELS
 from ...extensions import db
 from ...forms.cases import StepDecisionForm
 from ...labels import workflow_label
+from ...masking import sees_full_identity
 from ...models import Case, CaseStep, Role, StepStatus, User
 from ...queries.approvals import OPINION_TRIGGER
 from ...queries.deadlines import Deadlines
+from ...queries.online import case_files
 from ...queries.scope import can_see
 from ...services.clock import read_clock
 from ...services.core import actions_for
@@ -100,6 +102,8 @@ def render_case(case: Case, *, failed: tuple[str, FlaskForm] | None = None, stat
         returned_steps=returned_steps(case),
         notices=[(kind, NOTICE_TITLES[kind]) for kind in available_notices(case)],
         failed_key=failed_key,
+        case_files=case_files(case.id),
+        can_download_files=sees_full_identity(current_user),
     ), status
 
 

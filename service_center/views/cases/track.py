@@ -37,6 +37,7 @@ PUBLIC_INTERNAL_TRIGGERS = frozenset({
 PUBLIC_STEP_EVENTS = {
     "step_return": _l("A department asked for a supplement"),
     "step_supplemented": _l("Supplement received by the department"),
+    "online_supplement": _l("Supplement uploaded online"),
 }
 
 
