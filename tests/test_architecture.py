@@ -97,3 +97,12 @@ def test_the_app_compares_no_workflow_key_or_state_name() -> None:
         pattern = template_state if path.suffix == ".html" else comparison
         offenders += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in pattern.finditer(text)]
     assert offenders == []
+
+
+def test_inline_handlers_ask_window_confirm() -> None:
+    """An inline handler resolves names on its form first: a bare ``confirm(...)`` in a form with a field named
+    "confirm" (the irreversible actions' checkbox) calls the checkbox, throws, and the form is sent unasked."""
+    bare = [f"{path.relative_to(ROOT)}:{n}" for path in sorted((ROOT / "templates").rglob("*.html"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if re.search(r"(?<![\w.])confirm\(", line)]
+    assert bare == []
