@@ -16,8 +16,10 @@ from ..auth import roles_required
 from ..models import Role
 from ..queries.hall_board import hall_board
 from ..services.clock import local_now
+from .statistics import strict_csp
 
 bp = Blueprint("hall_board", __name__)
+bp.after_request(strict_csp)
 
 HALL_BOARD_ROLES = (Role.MANAGER, Role.SUPERVISOR)
 

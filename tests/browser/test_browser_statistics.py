@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from service_center.database import reset_reads_only, set_reads_only
 from service_center.extensions import db
@@ -20,8 +21,18 @@ from tests.web.test_statistics_web import centre  # noqa: F401  (the fixture: tw
 pytestmark = pytest.mark.browser
 
 
+def _console_errors(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """From now on, the page's script errors and what the Content-Security-Policy refused."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return errors
+
+
 def test_a_manager_picks_a_month_drills_into_overdue_cases_and_exports_them(page, centre, tmp_path: Path):  # noqa: F811
     window = centre.hall.window
+    errors = _console_errors(page)
     sign_in(page, centre.hall.manager.username)
     page.click("#landing-statistics a[href='/statistics']")
     page.select_option("#stats-period", "month")
@@ -39,6 +50,7 @@ def test_a_manager_picks_a_month_drills_into_overdue_cases_and_exports_them(page
     first = page.locator("#stats-table tbody tr").first
     assert first.get_attribute("data-key") == str(window.id)  # 2 received, before the other window's 1
     page.screenshot(path=str(tmp_path / "statistics-dashboard.png"), full_page=True)
+    assert errors == []  # the strict Content-Security-Policy refused nothing
 
     page.click(f"#stats-table tr[data-key='{window.id}'] td[data-column=overdue_open] a")
     page.wait_for_url(re.compile(r"/statistics/cases\?.*measure=overdue_open"))
@@ -58,6 +70,7 @@ def test_a_manager_picks_a_month_drills_into_overdue_cases_and_exports_them(page
 
 
 def test_the_bulletin_on_screen_and_printed(page, centre, tmp_path: Path):  # noqa: F811
+    errors = _console_errors(page)
     sign_in(page, centre.hall.manager.username)
     page.goto("/statistics/bulletin?month=2026-03")
     page.wait_for_selector("#chart-rank-windows[data-drawn=true] canvas")
@@ -68,10 +81,12 @@ def test_the_bulletin_on_screen_and_printed(page, centre, tmp_path: Path):  # no
     page.emulate_media(media="print")
     assert not page.locator("button[data-print]").is_visible()  # the print button stays off the paper
     page.screenshot(path=str(tmp_path / "statistics-bulletin-print.png"), full_page=True)
+    assert errors == []
 
 
 def test_the_hall_board_updates_itself_without_a_reload(page, app, centre, tmp_path: Path, monkeypatch):  # noqa: F811
     monkeypatch.setitem(app.config, "HALL_BOARD_REFRESH_SECONDS", 5)  # the script's shortest interval
+    errors = _console_errors(page)
     hall = centre.hall
     sign_in(page, hall.manager.username)
     page.goto("/hall-board")
@@ -89,9 +104,8 @@ def test_the_hall_board_updates_itself_without_a_reload(page, app, centre, tmp_p
         db.session.commit()
     finally:
         reset_reads_only(token)
-    page.wait_for_function(
-        f"document.querySelector(\"#hall-board tr[data-window='{hall.window.number}'] "
-        "td[data-measure=received]\").textContent === '1'", timeout=15_000)
+    expect(cell).to_have_text("1", timeout=15_000)
     assert page.evaluate("document.getElementById('hall-board').dataset.loaded") == "once"  # same page
     assert page.locator("#hall-board tfoot td[data-measure=waiting]").inner_text() == "1"
     assert "赵六" not in page.content()
+    assert errors == []

@@ -375,3 +375,11 @@ def test_echarts_is_served_by_the_app(client):
     assert response.status_code == 200
     assert b"echarts" in response.data[:2000]
     response.close()
+
+
+def test_the_pages_forbid_inline_and_foreign_scripts(client, login_as):
+    login_as(Role.MANAGER)
+    for path in ("/statistics", "/statistics/bulletin?print=1", "/hall-board"):
+        policy = client.get(path).headers["Content-Security-Policy"]
+        assert "script-src 'self';" in policy, path
+        assert "frame-ancestors 'none'" in policy
