@@ -363,11 +363,20 @@ def test_the_hall_board_asks_anonymous_visitors_to_sign_in(client):
     assert client.get("/hall-board").status_code == 302
 
 
-def test_the_landing_page_and_nav_link_the_statistics_pages(client, login_as):
-    login_as(Role.MANAGER)
+@pytest.mark.parametrize(("role", "board"), [(Role.MANAGER, True), (Role.SUPERVISOR, True), (Role.DEPT_HEAD, False)])
+def test_the_landing_page_and_nav_link_the_statistics_pages(client, login_as, role, board):
+    login_as(role)
     html = client.get("/").get_data(as_text=True)
-    for path in ("/statistics", "/statistics/scorecard", "/statistics/bulletin", "/hall-board"):
+    for path in ("/statistics", "/statistics/scorecard", "/statistics/bulletin"):
         assert f'href="{path}"' in html, path
+    assert ('href="/hall-board"' in html) is board  # the board shows the whole centre
+    if not board:
+        assert client.get("/hall-board").status_code == 403
+
+
+def test_a_clerk_has_no_statistics_link(client, login_as):
+    login_as(Role.CLERK)
+    assert 'href="/statistics"' not in client.get("/").get_data(as_text=True)
 
 
 def test_echarts_is_served_by_the_app(client):
