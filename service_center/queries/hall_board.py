@@ -2,7 +2,8 @@
 
 Per open window (and any other window with figures today): received and closed today, overdue (open past the
 promised date, today's snapshot) and satisfaction (满意率 of today's ratings) from the statistics read side;
-waiting (在办) is the cases received at the window today and still open, one indexed count.
+waiting (在办) is the cases received at the window today and still open, one indexed count (the totals row sums
+the windows' counts).
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ class BoardRow:
                    None if rate is None else round(100 * rate, 1))
 
 
-def _waiting(today: date) -> dict[int | None, int]:
-    query = (sa.select(Case.window_id, sa.func.count()).where(Case.received_on == today, Case.in_progress,
-                                                              applications()).group_by(Case.window_id))
+def _waiting(today: date, windows: list[int]) -> dict[int, int]:
+    """Cases received today at each of ``windows`` and still open (ix_cases_window_received: window, day)."""
+    query = (sa.select(Case.window_id, sa.func.count())
+             .where(Case.window_id.in_(windows), Case.received_on == today, Case.in_progress, applications())
+             .group_by(Case.window_id))
     return {window: n for window, n in db.session.execute(query)}
 
 
@@ -45,11 +48,11 @@ def hall_board(today: date, viewer: User) -> tuple[list[BoardRow], BoardRow]:
     """The board's rows, by window number, and the totals row of the whole centre."""
     period = Period.day(today)
     by_window = {f.key: f for f in figures(period, Breakdown.WINDOW, viewer)}
-    waiting = _waiting(today)
     windows = db.session.execute(
         sa.select(Window.id, Window.number, Window.name)
         .where(sa.or_(Window.is_open, Window.id.in_([k for k in by_window if k is not None])))
         .order_by(Window.number)).all()
+    waiting = _waiting(today, [id_ for id_, _number, _name in windows])
     rows = [BoardRow.of(number, name, by_window.get(id_) or Figures(id_, name), waiting.get(id_, 0))
             for id_, number, name in windows]
     totals = BoardRow.of("", "", figures(period, Breakdown.CENTRE, viewer)[0], sum(waiting.values()))
