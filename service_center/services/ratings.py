@@ -153,8 +153,11 @@ def appeal_rating(rating: Rating, user: User, reason: str, *, when: datetime | N
     if db.session.scalar(sa.select(RatingAppeal.id).where(RatingAppeal.rating_id == rating.id)) is not None:
         raise ServiceError(_("This rating has already been appealed."), field="reason")
     appeal = RatingAppeal(rating_id=rating.id, reason=reason, appealed_by_id=user.id, appealed_at=action_time(when))
-    db.session.add(appeal)
-    flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(appeal)
+    except IntegrityError:  # appealed by a concurrent request (one appeal per rating, by its unique rating_id)
+        raise ServiceError(_("This rating has already been appealed."), field="reason") from None
     return appeal
 
 
