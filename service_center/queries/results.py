@@ -86,6 +86,8 @@ def published_results(today: date, filters: ResultFilters = ResultFilters()) -> 
     current = aliased(Item)  # the item's current version: its settings decide
     newer = aliased(Item)
     shown = (ItemStatus.PUBLISHED, ItemStatus.RETIRED)
+    longest_window = (sa.select(sa.func.coalesce(sa.func.max(Item.publish_days), 0))
+                      .where(Item.publish_results.is_(True)).scalar_subquery())
     query = (
         sa.select(Case)
         .join(version, version.id == Case.item_id)
@@ -98,6 +100,8 @@ def published_results(today: date, filters: ResultFilters = ResultFilters()) -> 
             Case.decided_on.is_not(None),
             Case.decided_on <= today,
             Case.decided_on >= days_before(sa.literal(today, sa.Date()), current.publish_days),
+            # The same bound for the longest window of any item, computed once: a range over the decided_on index.
+            Case.decided_on >= days_before(sa.literal(today, sa.Date()), longest_window),
         )
         .options(
             # Only what is published is loaded: identity numbers and phones never leave the database.
