@@ -102,7 +102,7 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
 
     app.url_map.converters["int"] = IdConverter
 
-    from . import auth, errors, security, throttle, views
+    from . import api, auth, errors, security, throttle, views
     from .cli import register_cli
 
     auth.init_app(app)
@@ -110,6 +110,7 @@ def create_app(config_name: str | None = None, **overrides: object) -> Flask:
     security.init_app(app)
     views.register_blueprints(app)
     throttle.init_app(app)
+    api.init_app(app)  # after the limiter: every API view counts per token
     register_cli(app)
 
     from .labels import TEMPLATE_GLOBALS

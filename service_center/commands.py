@@ -185,10 +185,12 @@ class Done:
 
 
 def run_action(case_id: int, trigger: str, user: User,
-               read_inputs: Callable[[Case, Command], tuple[Inputs, int | None]]) -> Done:
+               read_inputs: Callable[[Case, Command], tuple[Inputs, int | None]],
+               on_done: Callable[[Case], None] | None = None) -> Done:
     """Lock the case once, check once that ``user`` sees it, read the inputs (``read_inputs`` validates them
     against the locked case and returns them with the ``lock_version`` the user saw), run the verb, commit.
-    Any refusal rolls back and is raised: nothing is kept."""
+    Any refusal rolls back and is raised: nothing is kept. ``on_done`` runs after the verb, in its transaction
+    (the API stores its response there for an idempotent retry)."""
     try:
         case = lock_case(case_id)
         if not can_see(case, user):
@@ -200,6 +202,8 @@ def run_action(case_id: int, trigger: str, user: User,
         command.run(case, Actor.staff(user), {**inputs, "trigger": trigger}, version)
         flush()
         label = workflow_label(case, trigger)
+        if on_done is not None:
+            on_done(case)
     except ServiceError:
         db.session.rollback()
         raise
@@ -208,16 +212,19 @@ def run_action(case_id: int, trigger: str, user: User,
 
 
 def run_step_action(case_id: int, step_id: int, user: User, action: str, inputs: Inputs,
-                    expected_version: int | None) -> Done:
+                    expected_version: int | None, on_done: Callable[[Case], None] | None = None) -> Done:
     """A department's decision on its step (``decide``) or the supplement it asked for (``supplement``): the
-    service locks the case once through the step; commit or roll back."""
+    service locks the case once through the step; commit or roll back (``on_done`` as for :func:`run_action`)."""
     actor = Actor.staff(user)
     try:
         if action == "decide":
-            record_step_decision(step_id, actor, text(inputs, "decision"), text(inputs, "opinion"), case_id=case_id,
-                                 expected_version=expected_version)
+            step = record_step_decision(step_id, actor, text(inputs, "decision"), text(inputs, "opinion"),
+                                        case_id=case_id, expected_version=expected_version)
         else:
-            record_step_supplement(step_id, actor, case_id=case_id, expected_version=expected_version)
+            step = record_step_supplement(step_id, actor, case_id=case_id, expected_version=expected_version)
+        if on_done is not None:
+            flush()
+            on_done(step.case)
     except ServiceError:
         db.session.rollback()
         raise

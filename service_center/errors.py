@@ -1,13 +1,15 @@
-"""Error pages for people and machine-readable errors for the API."""
+"""Error pages for people and machine-readable errors (``application/problem+json``, see api.problems) for the
+API and for clients asking for JSON."""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from .api.problems import input_problem, problem
 from .extensions import db
 from .services import Conflict, ServiceError
 
@@ -21,14 +23,18 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         db.session.rollback()
         if _wants_json():
-            return jsonify(error={"code": exc.name.lower().replace(" ", "_"), "message": exc.description}), exc.code
+            messages = (getattr(exc, "data", None) or {}).get("messages")  # webargs' input errors (422)
+            if messages:
+                return input_problem(messages, _("Please correct the errors below."), status=exc.code or 422)
+            return problem(exc.code or 500, exc.name.lower().replace(" ", "_"), exc.description or "",
+                           headers={k: v for k, v in exc.get_headers() if k.lower() != "content-type"})
         return render_template("errors/error.html", error=exc), exc.code
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):  # type: ignore[no-untyped-def]
         db.session.rollback()
         if _wants_json():
-            return jsonify(error={"code": "csrf", "message": exc.description}), 400
+            return problem(400, "csrf", exc.description or "")
         return render_template("errors/error.html", error=exc), 400
 
     @app.errorhandler(StaleDataError)
@@ -41,8 +47,9 @@ def init_app(app: Flask) -> None:
     def _service_error(exc: ServiceError):  # type: ignore[no-untyped-def]
         db.session.rollback()
         if _wants_json():
-            body = {"code": exc.code, "message": exc.message}
-            if exc.field:
-                body["field"] = exc.field
-            return jsonify(error=body), exc.status_code
+            detail = getattr(exc, "detail", None)  # a form's field errors (commands.InputRejected)
+            if isinstance(detail, dict) and detail:
+                return input_problem(detail, exc.message, status=exc.status_code)
+            return problem(exc.status_code, exc.code, exc.message, field=exc.field,
+                           headers=getattr(exc, "headers", None))
         return render_template("errors/error.html", error=exc), exc.status_code

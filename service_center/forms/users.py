@@ -67,5 +67,11 @@ class UserEditForm(_AssignmentFields):
     active = BooleanField(_l("Active (may sign in)"), default=True)
 
 
+class IntegrationClientForm(_AssignmentFields):
+    """Another system (kiosk, provincial platform ...), with the role and scope its API keys act in."""
+
+    display_name = StringField(_l("System name"), validators=[DataRequired(), Length(max=100)])
+
+
 class PasswordResetForm(Form):
     password, password_confirm = _password_fields()

@@ -16,7 +16,7 @@ from ..auth import roles_required
 from ..extensions import db
 from ..forms.orders import CloseOrderForm, IssueOrderForm, OrderFilterForm, RespondForm, SendBackForm
 from ..models import Case, Department, InspectionSummary, Role, SupervisionOrder
-from ..models.orders import AWAITING_RESPONSE
+from ..queries.orders import order_list_query, order_scope
 from ..services import ServiceError
 from ..services.clock import local_today
 from ..services.orders import OFFICE_ROLES, close_order, issue_order, may_respond, may_review, respond, send_back
@@ -33,13 +33,6 @@ SUBJECT_LABELS = {"case": _l("Case"), "step": _l("Review step"), "department": _
 def _labels() -> dict[str, dict[str, str]]:
     return {"status": {k: str(v) for k, v in STATUS_LABELS.items()},
             "subject": {k: str(v) for k, v in SUBJECT_LABELS.items()}}
-
-
-def _scope() -> sa.ColumnElement[bool]:
-    """The office sees every order; a head only their department's."""
-    if current_user.role in OFFICE_ROLES:
-        return sa.true()
-    return SupervisionOrder.department_id == current_user.department_id
 
 
 def _departments() -> list[tuple[str, str]]:
@@ -59,14 +52,11 @@ def orders():  # type: ignore[no-untyped-def]
     form.status.choices = _choices(_labels()["status"].items())
     form.department.choices = _choices(_departments())
     form.validate()
-    query = sa.select(SupervisionOrder).where(_scope())
-    if form.status.data and not form.status.errors:
-        query = query.where(SupervisionOrder.status == form.status.data)
-    if form.department.data and not form.department.errors:
-        query = query.where(SupervisionOrder.department_id == int(form.department.data))
-    if form.overdue.data == "yes" and not form.overdue.errors:
-        query = query.where(SupervisionOrder.status.in_(AWAITING_RESPONSE), SupervisionOrder.due_on < local_today())
-    page = paginate(query.order_by(SupervisionOrder.due_on.desc(), SupervisionOrder.id.desc()))
+    query = order_list_query(
+        current_user, status=form.status.data if form.status.data and not form.status.errors else "",
+        department_id=int(form.department.data) if form.department.data and not form.department.errors else None,
+        overdue_on=local_today() if form.overdue.data == "yes" and not form.overdue.errors else None)
+    page = paginate(query)
     return render_template("supervision/orders.html", form=form, page=page, labels=_labels(),
                            today=local_today()), 400 if form.errors else 200
 
@@ -110,7 +100,8 @@ def new_order():  # type: ignore[no-untyped-def]
 
 
 def _order_or_404(order_id: int) -> SupervisionOrder:
-    order = db.session.scalar(sa.select(SupervisionOrder).where(SupervisionOrder.id == order_id, _scope()))
+    order = db.session.scalar(sa.select(SupervisionOrder).where(SupervisionOrder.id == order_id,
+                                                                order_scope(current_user)))
     if order is None:
         abort(404)
     return order

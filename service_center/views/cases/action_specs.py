@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
 from workflows.engine import definition_of
@@ -107,9 +108,13 @@ def form_inputs(form: FlaskForm) -> dict[str, object]:
     return {name: field.data for name, field in form._fields.items() if name not in ("csrf_token", "lock_version")}
 
 
-def build_form(case: Case, trigger: str, spec: ActionSpec, *, bound: bool) -> FlaskForm:
-    """The action form, prefixed by the trigger; ``bound`` takes the posted data, else a fresh form."""
-    kwargs = {} if bound else {"formdata": None}
+def build_form(case: Case, trigger: str, spec: ActionSpec, *, bound: bool,
+               formdata: MultiDict | None = None) -> FlaskForm:
+    """The action form, prefixed by the trigger; ``bound`` takes the posted data (or ``formdata``, the API's
+    JSON body: no CSRF token, the API reads no cookie), else a fresh form."""
+    kwargs: dict[str, object] = {} if bound else {"formdata": None}
+    if formdata is not None:
+        kwargs = {"formdata": formdata, "meta": {"csrf": False}}
     form = spec.form(prefix=trigger, **kwargs)
     if "missing_materials" in form:
         materials = list(case.item.materials) if case.item is not None else []

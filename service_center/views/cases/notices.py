@@ -126,6 +126,37 @@ def _approved_extension(case: Case) -> CaseExtension | None:
     return next((e for e in reversed(case.extensions) if e.status == ExtensionStatus.APPROVED), None)
 
 
+@dataclass(frozen=True)
+class NoticeFacts:
+    """What a notice states beyond the case itself: its date, the materials it lists, and the special procedure,
+    extension or commitment it is about (the printed sheet and the API's notices read the same)."""
+
+    issued_on: date | None
+    materials: list[ListedMaterial]
+    pause: CasePause | None
+    extension: CaseExtension | None
+    commitment: GapCommitment | None
+
+
+def notice_facts(case: Case, kind: str) -> NoticeFacts:
+    pause, extension, commitment = _last_pause(case), _approved_extension(case), gap_commitment(case)
+    issued_on = {
+        "receipt": case.received_on,
+        "acceptance": case.accepted_on,
+        "supplement": case.supplement_notice_on,
+        "refusal": case.closed_on or case.received_on,
+        "decision": case.decided_on,
+        "special_procedure": pause.started_on if pause else None,
+        "extension": extension.decided_on if extension else None,
+        "gaps": commitment.signed_on if commitment else None,  # the day it was signed, not backdated
+    }[kind]
+    if kind == "supplement":
+        materials = supplement_materials(case)
+    else:
+        materials = [ListedMaterial(m) for m in commitment.materials] if kind == "gaps" and commitment else []
+    return NoticeFacts(issued_on, materials, pause, extension, commitment)
+
+
 def available_notices(case: Case) -> list[str]:
     """The notices this case has, in the order they are issued: those its definition says the applicant is
     owed, once the case has reached them."""
@@ -153,21 +184,9 @@ def notice(case_id: int, kind: str):  # type: ignore[no-untyped-def]
         abort(404)
     if kind == "special_procedure":
         _record_printed_procedure_notice(case)
-    pause, extension, commitment = _last_pause(case), _approved_extension(case), gap_commitment(case)
-    issued_on = {
-        "receipt": case.received_on,
-        "acceptance": case.accepted_on,
-        "supplement": case.supplement_notice_on,
-        "refusal": case.closed_on or case.received_on,
-        "decision": case.decided_on,
-        "special_procedure": pause.started_on if pause else None,
-        "extension": extension.decided_on if extension else None,
-        "gaps": commitment.signed_on if commitment else None,  # the day it was signed, not backdated
-    }[kind]
-    if kind == "supplement":
-        materials = supplement_materials(case)
-    else:
-        materials = [ListedMaterial(m) for m in commitment.materials] if kind == "gaps" and commitment else []
+    facts = notice_facts(case, kind)
+    pause, extension, commitment = facts.pause, facts.extension, facts.commitment
+    issued_on, materials = facts.issued_on, facts.materials
     url = tracking_url(case)
     with force_locale(NOTICE_LOCALE):
         sheet = render_template(
