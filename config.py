@@ -128,6 +128,7 @@ class Config:
     ONLINE_MAX_FILES_PER_MATERIAL = int(os.environ.get("ONLINE_MAX_FILES_PER_MATERIAL", "5"))
     ONLINE_MAX_FILES = int(os.environ.get("ONLINE_MAX_FILES", "20"))
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", "")  # empty: <instance folder>/uploads
+    ONLINE_RATE_LIMIT = os.environ.get("ONLINE_RATE_LIMIT", "10 per minute;50 per hour")  # every submission POST
     # The warning sweep (service_center/services/warnings.py): when it runs (every 5 minutes), and how many calendar
     # days back it judges cases whose clock stopped (decided, closed or delivered late), to catch up after downtime.
     WARNINGS_CRON = os.environ.get("WARNINGS_CRON", "*/5 * * * *")

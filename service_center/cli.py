@@ -62,10 +62,12 @@ def register_cli(app: Flask) -> None:
     from .demo.cli import demo_command
     from .jobs_cli import jobs_cli
     from .stats_cli import stats_cli
+    from .webhooks_cli import webhooks_cli
 
     app.cli.add_command(calendar_cli)
     app.cli.add_command(cases_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(webhooks_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

@@ -26,8 +26,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 # endpoint -> the config key holding its limit (Flask-Limiter notation, e.g. "10 per minute;100 per hour")
 LIMITED_DOORS = {"auth.login": "LOGIN_RATE_LIMIT"}
-# endpoint -> config key of a public form where every POST counts (each one files something: a complaint)
-COUNTED_DOORS = {"complaints.complain": "COMPLAINT_RATE_LIMIT"}
+# endpoint -> (config key of its limit, the refusal) of a public form where every POST counts (each one files
+# something: a complaint, an online application)
+COUNTED_DOORS = {
+    "complaints.complain": ("COMPLAINT_RATE_LIMIT",
+                            _l("Too many complaints from your address. Wait a while, then try again.")),
+    "online.apply": ("ONLINE_RATE_LIMIT",
+                     _l("Too many online applications from your address. Wait a while, then try again.")),
+}
 
 
 class SweptMemoryStorage(MemoryStorage):
@@ -121,10 +127,8 @@ def init_app(app: Flask) -> None:
                                                      scope=f"{endpoint}:burst",  # its own counter, always
                                                      error_message=message)(view)
 
-    def too_many() -> str:
-        return str(_l("Too many complaints from your address. Wait a while, then try again."))
-
-    for endpoint, config_key in COUNTED_DOORS.items():
+    for endpoint, (config_key, refusal) in COUNTED_DOORS.items():
         app.view_functions[endpoint] = limiter.limit(app.config[config_key], methods=["POST"],
-                                                     error_message=too_many)(app.view_functions[endpoint])
+                                                     error_message=lambda text=refusal: str(text))(
+            app.view_functions[endpoint])
     app.extensions["service_center.lookup_throttle"] = LookupThrottle(limiter, app)  # tracking counts in its view

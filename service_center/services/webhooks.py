@@ -19,19 +19,24 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from workflows.engine import Fired
 
 from ..extensions import db
 from ..models import Case, Channel, OutboxMessage, OutboxStatus, WebhookSubscription, utcnow
+from . import ServiceError
 from .core import Actor, on_perform
 from .outbox import Rendered
+
+SECRET_MIN = 16
 
 EVENT = "case.status_changed"
 SIGNATURE_HEADER = "X-Webhook-Signature"
@@ -62,6 +67,27 @@ def queue_status_change(case: Case, fired: Fired, actor: Actor, at: datetime) ->
             params={**data, "subscription_id": subscription_id}, status=OutboxStatus.PENDING,
             next_attempt_at=utcnow(),
         ))
+
+
+def add_subscription(name: str, url: str, secret: str | None = None) -> tuple[WebhookSubscription, str]:
+    """A new active subscription (an integration client's receiver) and its secret: the one given (at least
+    :data:`SECRET_MIN` characters) or a random one. Refused: a name taken, a URL that is not http(s) or longer
+    than 200 characters."""
+    name, url = name.strip(), url.strip()
+    if not name or len(name) > 80:
+        raise ServiceError(_("Give the subscription a name of at most 80 characters."), field="name")
+    if not url.startswith(("https://", "http://")) or len(url) > 200:
+        raise ServiceError(_("The URL must start with https:// or http:// and have at most 200 characters."),
+                           field="url")
+    secret = secret or secrets.token_urlsafe(32)
+    if len(secret) < SECRET_MIN:
+        raise ServiceError(_("The secret needs at least %(n)d characters.", n=SECRET_MIN), field="secret")
+    if db.session.scalar(sa.select(WebhookSubscription.id).where(WebhookSubscription.name == name)) is not None:
+        raise ServiceError(_("A subscription named %(name)s exists already.", name=name), field="name")
+    subscription = WebhookSubscription(name=name, url=url, secret=secret, active=True)
+    db.session.add(subscription)
+    db.session.flush()
+    return subscription, secret
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

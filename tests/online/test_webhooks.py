@@ -150,3 +150,26 @@ def test_a_deactivated_subscription_gets_nothing_more(app, hall):
     receiver = FakeReceiver()
     assert deliver(receiver).retried == 1
     assert receiver.received == []
+
+
+def test_the_command_adds_lists_and_deactivates_subscriptions(app):
+    runner = app.test_cli_runner()
+    added = runner.invoke(args=["webhooks", "add", "province", "https://gov.example/hooks"])
+    assert added.exit_code == 0, added.output
+    secret = added.output.split("shown once, give it to the receiver): ")[1].strip()
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(WebhookSubscription))
+    assert (stored.name, stored.url, stored.secret, stored.active) == ("province", "https://gov.example/hooks",
+                                                                      secret, True)
+    assert len(secret) >= 32
+    for bad in (["province", "https://other.example"], ["ftp", "ftp://gov.example"],
+                ["short", "https://gov.example", "--secret", "tooshort"]):
+        refused = runner.invoke(args=["webhooks", "add", *bad])
+        assert refused.exit_code != 0
+    listed = runner.invoke(args=["webhooks", "list"])
+    assert "province\tactive\thttps://gov.example/hooks" in listed.output
+    assert secret not in listed.output
+    assert runner.invoke(args=["webhooks", "deactivate", "province"]).exit_code == 0
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(WebhookSubscription.active)) is False
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookSubscription)) == 1
