@@ -4,6 +4,8 @@ pages). Personal data is masked as on the pages."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -17,8 +19,9 @@ from ..database import read_without_transaction
 from ..extensions import db
 from ..labels import flow_label
 from ..masking import mask_name
-from ..models import Item, ItemStatus, RatingChannel
+from ..models import Case, Item, ItemStatus, RatingChannel
 from ..queries.catalogue import item_search_clause
+from ..queries.results import ResultFilters, published_result, published_results
 from ..queries.tracking import tracked_facts
 from ..services import NotFound, ServiceError
 from ..services.clock import local_today
@@ -141,3 +144,15 @@ def complain(body: dict):  # type: ignore[no-untyped-def]
         about_staff=body["about_staff"])
     db.session.commit()
     return {"number": case.number, "query_code": case.query_code}
+
+
+@blp.route("/results")
+@blp.arguments(s.ResultArgs, location="query", as_kwargs=False)
+@blp.response(200, s.ResultPage)
+def results(args: dict):  # type: ignore[no-untyped-def]
+    """Published results (办件结果公示): decisions of items that publish them, within their window; newest first."""
+    read_without_transaction(db.session)
+    filters = ResultFilters(item=args["item"].strip(), department_id=args["department"],
+                            decided_from=args["decided_from"], decided_to=args["decided_to"])
+    cases, next_cursor = cursor_page(published_results(local_today(), filters), Case.id, args)
+    return {"items": [asdict(published_result(c)) for c in cases], "next_cursor": next_cursor}

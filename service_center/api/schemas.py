@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from ..models import CaseType, ItemCategory, WarningLevel, WarningRule
+from ..queries.statistics import Breakdown
 from .paging import DEFAULT_LIMIT, MAX_LIMIT, page_schema
 
 Str = fields.String
@@ -155,6 +156,28 @@ class ComplaintBody(StrictSchema):
 class ComplaintOut(Schema):
     number = Str(required=True)
     query_code = Str(required=True, metadata={"description": "shown once: track the complaint with it"})
+
+
+class ResultArgs(Paged):
+    item = Str(load_default="", validate=validate.Length(max=100),
+               metadata={"description": "words matched against the item's name, keywords, pinyin or code"})
+    department = Int(load_default=None, validate=validate.Range(1, 2**31 - 1))
+    decided_from = Date(load_default=None)
+    decided_to = Date(load_default=None)
+
+
+class PublishedResult(Schema):
+    number = Str(required=True)
+    item_name = Str(required=True)
+    item_code = Str(required=True)
+    department = Str(required=True)
+    outcome = Str(required=True)
+    outcome_label = Str(required=True)
+    decided_on = Date(required=True)
+    applicant = Str(required=True, metadata={"description": "a person's name masked, an organisation's in full"})
+
+
+ResultPage = page_schema(PublishedResult, "ResultPage")
 
 
 # -- cases ------------------------------------------------------------------------------------------------------
@@ -347,3 +370,35 @@ class OrderArgs(Paged):
     status = Str(load_default="", validate=validate.OneOf(["", "issued", "returned", "answered", "closed"]))
     department = Int(load_default=None, validate=validate.Range(1, 2**31 - 1))
     overdue = Bool(load_default=False)
+
+
+# -- statistics ---------------------------------------------------------------------------------------------------
+
+
+class StatisticsArgs(StrictSchema):
+    start = Date(required=True, metadata={"description": "first day of the period"})
+    end = Date(required=True, metadata={"description": "last day of the period (inclusive)"})
+    breakdown = Str(load_default="centre", validate=validate.OneOf([b.value for b in Breakdown]))
+
+
+COUNTS = ("received", "accepted", "closed", "closed_on_time_promised", "closed_on_time_statutory", "overdue_open",
+          "overdue_closed", "overdue", "instant", "working_days_to_close", "cards_reminder", "cards_yellow",
+          "cards_red", "cards_revoked", "ratings", "ratings_default", "ratings_revoked", "bad_ratings",
+          "bad_rectified", "complaints", "closed_rated")
+RATES = ("completion_rate", "on_time_rate_promised", "on_time_rate_statutory", "instant_rate",
+         "average_working_days", "satisfaction_rate", "bad_rate", "coverage_rate", "rectification_rate",
+         "complaints_per_thousand")
+
+FiguresOut = Schema.from_dict({
+    "key": opt(Int()), "label": Str(required=True),
+    "ratings_by_level": fields.Dict(keys=Str(), values=Int(), required=True),
+    **{name: Int(required=True) for name in COUNTS},
+    **{name: opt(fields.Float()) for name in RATES},
+}, name="Figures")
+
+
+class StatisticsOut(Schema):
+    start = Date(required=True)
+    end = Date(required=True)
+    breakdown = Str(required=True)
+    groups = fields.List(fields.Nested(FiguresOut), required=True)

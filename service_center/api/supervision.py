@@ -1,21 +1,28 @@
-"""Supervision endpoints: warning cards (the card list's scope and filters) and supervision orders (the orders
-page's scope and filters)."""
+"""Supervision endpoints: warning cards (the card list's scope and filters), supervision orders (the orders
+page's scope and filters) and the statistics' rates (queries.statistics, the dashboard's scope)."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from ..models import SupervisionOrder, WarningCard
 from ..queries.orders import order_list_query
+from ..queries.statistics import Breakdown, Period, figures
 from ..queries.warnings import CardFilters, card_list_query
+from ..services import ServiceError
 from ..services.clock import local_today
+from ..services.core import Forbidden
 from ..views.orders import ORDER_ROLES
+from ..views.statistics import STATISTICS_ROLES
 from ..views.supervision import CARD_ROLES
 from . import schemas as s
 from .paging import cursor_page
 from .tokens import BEARER, api_user, token_required
 
-blp = Blueprint("api_supervision", __name__, description="Supervision: warning cards and supervision orders")
+blp = Blueprint("api_supervision", __name__, description="Supervision: warning cards, orders and statistics")
 
 
 def _card(card: WarningCard) -> dict:
@@ -60,3 +67,24 @@ def orders(args: dict):  # type: ignore[no-untyped-def]
     return {"items": [_order(o) for o in items], "next_cursor": next_cursor}
 
 
+
+
+@blp.route("/statistics")
+@blp.doc(security=BEARER)
+@blp.arguments(s.StatisticsArgs, location="query", as_kwargs=False)
+@blp.response(200, s.StatisticsOut)
+@token_required(roles=STATISTICS_ROLES)
+def statistics(args: dict):  # type: ignore[no-untyped-def]
+    """The rates of a period (DOMAIN.md), for the centre or broken down by window, department, item or clerk: the
+    whole centre for the manager and the supervision office, a head's own department."""
+    try:
+        period = Period.custom(args["start"], args["end"])
+    except ValueError:
+        raise ServiceError(_("The end of the range is before its start."), field="end") from None
+    try:
+        groups = figures(period, Breakdown(args["breakdown"]), api_user())
+    except PermissionError:  # a head without a department
+        raise Forbidden(_("Your role may not use this.")) from None
+    return {"start": period.start, "end": period.end, "breakdown": args["breakdown"],
+            "groups": [{**asdict(f), **{name: getattr(f, name) for name in (*s.RATES, "ratings", "overdue")}}
+                       for f in groups]}
