@@ -109,3 +109,19 @@ def test_a_counter_case_is_not_supplemented_online(hall, store):
     assert not awaits_online_supplement(case)
     with pytest.raises(ActionNotAllowed):
         supplement_online(case, [("身份证复印件", pdf())], when=at("2026-03-04"))
+
+
+def test_a_clerk_form_rendered_before_the_applicants_upload_conflicts(hall, store):
+    from service_center.services import Conflict
+
+    case = submit(hall, "2026-03-02")
+    reception.request_supplement(case, hall.actor("clerk"), ["身份证复印件"], when=at("2026-03-03"))
+    db.session.commit()
+    seen = case.lock_version  # the clerk's page
+    supplement_online(case, [("身份证复印件", pdf())], when=at("2026-03-04"))
+    db.session.commit()
+    assert case.lock_version > seen
+    with pytest.raises(Conflict):
+        reception.record_supplement(case, hall.actor("clerk"), when=at("2026-03-05"), expected_version=seen)
+    db.session.rollback()
+    assert case.state == "supplement_requested"
