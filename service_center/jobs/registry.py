@@ -191,6 +191,6 @@ def get_job(name: str) -> Job:
 
 def load_jobs() -> dict[str, Job]:
     """Import the modules that register the built-in jobs (once) and return the registry."""
-    from . import builtin, orders, ratings, statistics, warnings  # noqa: F401  (register on import)
+    from . import api, builtin, orders, ratings, statistics, warnings  # noqa: F401  (register on import)
 
     return JOBS

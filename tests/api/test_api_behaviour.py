@@ -121,3 +121,23 @@ def test_rate_limit_counts_per_token(database_url, app, hall, token_for):
     finally:
         with limited.app_context():
             db.engine.dispose()
+
+
+def test_old_idempotency_records_are_purged_daily(app, hall, token_for):
+    from service_center.jobs import load_jobs, run_job
+    from service_center.models.api import ApiToken
+    from tests.hall import at
+
+    load_jobs()
+    token_for(hall.clerk)
+    token_id = db.session.scalar(sa.select(ApiToken.id))
+    db.session.add_all([
+        IdempotencyRecord(token_id=token_id, key="old", fingerprint="x", created_at=at("2026-03-09", 1)),
+        IdempotencyRecord(token_id=token_id, key="new", fingerprint="x", created_at=at("2026-03-10", 1)),
+    ])
+    db.session.commit()
+    result = run_job("api.idempotency_purge", now=at("2026-03-10", 3))
+    assert result.ran
+    assert result.run.counts == {"deleted": 1}
+    db.session.expire_all()
+    assert list(db.session.scalars(sa.select(IdempotencyRecord.key))) == ["new"]
