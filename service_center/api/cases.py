@@ -164,7 +164,7 @@ def _precondition(run):  # type: ignore[no-untyped-def]
     try:
         return run()
     except Conflict as exc:
-        if request.headers.get("If-Match"):
+        if request.headers.get("If-Match") and exc.code == Conflict.code:  # the version, not the state or a twin
             raise PreconditionFailed(exc.message, field="If-Match") from exc
         raise
 

@@ -143,6 +143,18 @@ def test_if_match_conflicts(client, hall, token_for):
     assert done.get_json()["state"] == "under_review"
 
 
+def test_a_refusal_by_the_rules_is_not_a_failed_precondition(client, hall, token_for):
+    case = hall.receive(day="2026-03-02")  # long past the notice period: deemed accepted, no refusal any more
+    db.session.commit()
+    secret = token_for(hall.clerk)
+    current = client.get(f"/api/v1/cases/{case.id}", headers=bearer(secret)).headers["ETag"]
+    response = client.post(f"/api/v1/cases/{case.id}/actions/refuse", json={"reason": "不符合条件"},
+                           headers=bearer(secret, **{"If-Match": current}))
+    assert response.status_code == 409
+    assert response.get_json()["code"] == "invalid_transition"
+    assert events(case.id) == ["receive"]
+
+
 def test_a_departments_step_decision(client, hall, token_for):
     case = hall.receive(item=hall.joint, day=local_today().isoformat())
     reception.accept(case, hall.actor("clerk"), departments=[hall.other.id])
