@@ -2,7 +2,8 @@
 
 Case status changes are written to the outbox once per active subscription (channel ``webhook``) and POSTed
 to ``url`` signed with HMAC-SHA256 under ``secret`` (:mod:`service_center.services.webhooks`). The secret is
-kept as given: the sender needs it to sign, so it cannot be stored as a hash.
+kept as given: the sender needs it to sign, so it cannot be stored as a hash. ``client``: the integration client
+(:class:`~service_center.models.api.IntegrationClient`) it belongs to, if any; removing the client removes it.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .api import IntegrationClient
 from .base import UTCDateTime, utcnow
 
 
@@ -26,3 +28,7 @@ class WebhookSubscription(db.Model):
     secret: Mapped[str] = mapped_column(sa.String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("integration_clients.id", ondelete="CASCADE"),
+                                                  index=True)
+
+    client: Mapped[IntegrationClient | None] = relationship()

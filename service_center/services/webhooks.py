@@ -32,6 +32,7 @@ from workflows.engine import Fired
 
 from ..extensions import db
 from ..models import Case, Channel, OutboxMessage, OutboxStatus, WebhookSubscription, utcnow
+from ..models.api import IntegrationClient
 from . import ServiceError
 from .core import Actor, on_perform
 from .outbox import Rendered
@@ -69,10 +70,11 @@ def queue_status_change(case: Case, fired: Fired, actor: Actor, at: datetime) ->
         ))
 
 
-def add_subscription(name: str, url: str, secret: str | None = None) -> tuple[WebhookSubscription, str]:
-    """A new active subscription (an integration client's receiver) and its secret: the one given (at least
-    :data:`SECRET_MIN` characters) or a random one. Refused: a name taken, a URL that is not http(s) or longer
-    than 200 characters."""
+def add_subscription(name: str, url: str, secret: str | None = None, *,
+                     client: IntegrationClient | None = None) -> tuple[WebhookSubscription, str]:
+    """A new active subscription (the receiver of ``client``, an integration client, when given) and its secret:
+    the one given (at least :data:`SECRET_MIN` characters) or a random one. Refused: a name taken, a URL that is
+    not http(s) or longer than 200 characters."""
     name, url = name.strip(), url.strip()
     if not name or len(name) > 80:
         raise ServiceError(_("Give the subscription a name of at most 80 characters."), field="name")
@@ -84,7 +86,7 @@ def add_subscription(name: str, url: str, secret: str | None = None) -> tuple[We
         raise ServiceError(_("The secret needs at least %(n)d characters.", n=SECRET_MIN), field="secret")
     if db.session.scalar(sa.select(WebhookSubscription.id).where(WebhookSubscription.name == name)) is not None:
         raise ServiceError(_("A subscription named %(name)s exists already.", name=name), field="name")
-    subscription = WebhookSubscription(name=name, url=url, secret=secret, active=True)
+    subscription = WebhookSubscription(name=name, url=url, secret=secret, active=True, client=client)
     db.session.add(subscription)
     db.session.flush()
     return subscription, secret

@@ -152,22 +152,30 @@ def test_a_deactivated_subscription_gets_nothing_more(app, hall):
     assert receiver.received == []
 
 
-def test_the_command_adds_lists_and_deactivates_subscriptions(app):
+def test_the_command_adds_lists_and_deactivates_subscriptions(app, make_user):
+    from service_center.models import Role
+    from service_center.services.api_tokens import create_integration_client
+
+    client = create_integration_client(name="省平台", role=Role.MANAGER, department=None, windows=[],
+                                       created_by=make_user(Role.ADMIN))
+    db.session.commit()
     runner = app.test_cli_runner()
-    added = runner.invoke(args=["webhooks", "add", "province", "https://gov.example/hooks"])
+    assert runner.invoke(args=["webhooks", "add", "x", "https://gov.example/hooks", "--client", "无此系统"]
+                         ).exit_code != 0
+    added = runner.invoke(args=["webhooks", "add", "province", "https://gov.example/hooks", "--client", "省平台"])
     assert added.exit_code == 0, added.output
     secret = added.output.split("shown once, give it to the receiver): ")[1].strip()
     db.session.expire_all()
     stored = db.session.scalar(sa.select(WebhookSubscription))
-    assert (stored.name, stored.url, stored.secret, stored.active) == ("province", "https://gov.example/hooks",
-                                                                      secret, True)
+    assert (stored.name, stored.url, stored.secret, stored.active, stored.client_id) == (
+        "province", "https://gov.example/hooks", secret, True, client.id)
     assert len(secret) >= 32
     for bad in (["province", "https://other.example"], ["ftp", "ftp://gov.example"],
                 ["short", "https://gov.example", "--secret", "tooshort"]):
         refused = runner.invoke(args=["webhooks", "add", *bad])
         assert refused.exit_code != 0
     listed = runner.invoke(args=["webhooks", "list"])
-    assert "province\tactive\thttps://gov.example/hooks" in listed.output
+    assert "province\tactive\thttps://gov.example/hooks\t省平台" in listed.output
     assert secret not in listed.output
     assert runner.invoke(args=["webhooks", "deactivate", "province"]).exit_code == 0
     db.session.expire_all()
