@@ -15,6 +15,7 @@ case closed on them, a rectification changed since): the job refreshes those bes
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -103,8 +104,29 @@ def _case_dims(day: sa.ColumnElement, **measures: sa.ColumnElement) -> list[sa.C
     return _fact(day, Case.window_id, Case.department_id, Case.item_id, Case.first_contact_id, **measures)
 
 
-def _facts(first: date, last: date) -> list[sa.Select]:
-    """One SELECT per kind of fact for the days from ``first`` to ``last``."""
+@dataclass(frozen=True)
+class _DaysJoin:
+    table: sa.FromClause
+    on: sa.ColumnElement[bool]
+    day: sa.ColumnElement[date]
+
+
+def _days_between(after: sa.ColumnElement, before: sa.ColumnElement, first: date, last: date) -> _DaysJoin:
+    """The ``stat_days`` strictly between two date columns of the enclosing row, within ``first`` .. ``last``. On
+    PostgreSQL a LATERAL subquery, so each row reads its own index range (a plain join is planned as every row
+    against every day); SQLite's nested loop reads the index range of a plain join by itself."""
+    days = sa.orm.aliased(StatDay)
+    inside = sa.and_(days.day > after, days.day < before, days.day.between(first, last))
+    if db.session.get_bind().dialect.name == "postgresql":
+        lateral = sa.select(days.day).where(inside).offset(0).lateral("overdue_days")  # OFFSET 0: kept apart
+        return _DaysJoin(lateral, sa.true(), lateral.c.day)
+    return _DaysJoin(days, inside, days.day)
+
+
+def facts(first: date, last: date) -> dict[str, sa.Select]:
+    """One SELECT per kind of fact for the days from ``first`` to ``last``: received (and instant), accepted,
+    closed (and its timeliness), closed_rated, overdue_open (one row per case and day), cards, ratings,
+    complaints."""
     in_range = lambda column: column.between(first, last)  # noqa: E731
     received = sa.select(*_case_dims(Case.received_on, received=sa.literal(1),
                                      instant=_count(Case.case_type == CaseType.INSTANT))).where(
@@ -121,15 +143,19 @@ def _facts(first: date, last: date) -> list[sa.Select]:
         closed_on_time_statutory=_count(stopped <= Case.due_statutory),
         overdue_closed=_count(stopped > Case.due_promised),
         working_days_to_close=end.ordinal - start.ordinal,
-        closed_rated=_count(rated),
     )).join(start, start.day == Case.accepted_on).join(end, end.day == Case.closed_on).where(
         _applications(), Case.accepted_on.is_not(None), in_range(Case.closed_on))
+    # Apart, with the rating test in WHERE: a semi-join reading the ratings of these cases only.
+    closed_rated = sa.select(*_case_dims(Case.closed_on, closed_rated=sa.literal(1))).where(
+        _applications(), Case.accepted_on.is_not(None), in_range(Case.closed_on), rated)
 
-    days = sa.orm.aliased(StatDay)
-    overdue = sa.select(*_case_dims(days.day, overdue_open=sa.literal(1))).join(
-        days, sa.and_(days.day > Case.due_promised, in_range(days.day))).where(
+    overdue_days = _days_between(Case.due_promised, sa.func.coalesce(stopped, last + timedelta(days=1)), first, last)
+    overdue = sa.select(*_case_dims(overdue_days.day, overdue_open=sa.literal(1))).join(
+        overdue_days.table, overdue_days.on).where(
         _applications(), Case.due_promised < last, sa.or_(stopped.is_(None), stopped > first),
-        overdue_promised_on(days.day))
+        # the same cases, in words the indexes answer (open; decided or closed since ``first``):
+        sa.or_(Case.in_progress, Case.decided_on > first, Case.closed_on > first),
+        overdue_promised_on(overdue_days.day))
 
     card_case = sa.orm.aliased(Case)
     revoked_card = sa.exists().where(CardAppeal.card_id == WarningCard.id,
@@ -157,15 +183,19 @@ def _facts(first: date, last: date) -> list[sa.Select]:
     complaints = sa.select(*_fact(Case.received_on, Case.window_id, Case.department_id, Case.item_id,
                                   sa.null(), complaints=sa.literal(1))).where(
         Case.workflow_key.in_(workflow_keys(kind="complaint")), in_range(Case.received_on))
-    return [received, accepted, closed, overdue, cards, ratings, complaints]
+    return {"received": received, "accepted": accepted, "closed": closed, "closed_rated": closed_rated,
+            "overdue_open": overdue, "cards": cards, "ratings": ratings, "complaints": complaints}
 
 
 # -- the refresh -------------------------------------------------------------------------------------------------
 
 
 def _lock() -> None:
+    """Serialise refreshes (PostgreSQL); and no JIT compilation for this transaction: the statement's estimated
+    cost (its correlated subqueries) would have PostgreSQL spend seconds compiling what runs in a fraction of it."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(LOCK_KEY)))
+        db.session.execute(sa.text("SET LOCAL jit = off"))
 
 
 def _write_days(first: date, last: date) -> None:
@@ -190,27 +220,28 @@ def refresh_days(first: date, last: date) -> int:
     _lock()
     _write_days(first, last)
     db.session.execute(sa.delete(_daily).where(_daily.c.day.between(first, last)))
-    facts = sa.union_all(*_facts(first, last)).subquery("facts")
-    keys = [facts.c.day, *(facts.c[d] for d in DIMENSIONS)]
-    summed = sa.select(*keys, *(sa.func.sum(facts.c[m]).label(m) for m in MEASURES)).group_by(*keys)
+    union = sa.union_all(*facts(first, last).values()).subquery("facts")
+    keys = [union.c.day, *(union.c[d] for d in DIMENSIONS)]
+    summed = sa.select(*keys, *(sa.func.sum(union.c[m]).label(m) for m in MEASURES)).group_by(*keys)
     db.session.execute(sa.insert(_daily).from_select(["day", *DIMENSIONS, *MEASURES], summed))
     return db.session.scalar(sa.select(sa.func.count()).where(_daily.c.day.between(first, last)))
 
 
 def days_touched_since(moment: datetime, before: date) -> set[date]:
     """Past days (before ``before``) whose rows may have changed since ``moment`` (see the module docstring)."""
-    changed = Case.updated_at >= moment
+    changed = sa.select(Case.id, Case.received_on, Case.accepted_on, Case.closed_on).where(
+        Case.updated_at >= moment).cte("changed")  # one scan of the cases, read by four branches
     rated_case = sa.orm.aliased(Case)
     queries = [
-        *(sa.select(column).where(changed, column.is_not(None)) for column in
-          (Case.received_on, Case.accepted_on, Case.closed_on)),
+        *(sa.select(changed.c[column]).where(changed.c[column].is_not(None)) for column in
+          ("received_on", "accepted_on", "closed_on")),
         sa.select(WarningCard.judged_on).join(CardAppeal, CardAppeal.card_id == WarningCard.id).where(
             CardAppeal.decided_at >= moment),
         sa.select(local_day(Rating.rated_at)).join(RatingAppeal, RatingAppeal.rating_id == Rating.id).where(
             RatingAppeal.decided_at >= moment),
         sa.select(rated_case.closed_on).join(Rating, Rating.case_id == rated_case.id).where(
             Rating.rated_at >= moment),
-        sa.select(local_day(Rating.rated_at)).join(Case, Case.id == Rating.rectification_id).where(changed),
+        sa.select(local_day(Rating.rated_at)).join(changed, changed.c.id == Rating.rectification_id),
     ]
     found = (d if isinstance(d, date) else date.fromisoformat(d) for d in db.session.scalars(sa.union(*queries)))
     return {d for d in found if d is not None and d < before}
