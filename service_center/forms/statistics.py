@@ -31,6 +31,12 @@ MAX_CUSTOM_DAYS = 2 * 366  # a custom range longer than two years is refused
 YEARS = NumberRange(2000, 2100)
 
 
+def _within_years(form: Form, field: DateField) -> None:
+    """Dates from 2000 to 2100 only (a week or a range past year 9999 cannot be counted)."""
+    if field.data is not None and not YEARS.min <= field.data.year <= YEARS.max:
+        raise ValidationError(_l("Choose a date between %(first)d and %(last)d.", first=YEARS.min, last=YEARS.max))
+
+
 def _this_month() -> date:
     return local_today().replace(day=1)
 
@@ -49,7 +55,7 @@ class _GetForm(Form):
 class MonthForm(_GetForm):
     """One month (the scorecard and the monthly bulletin); this month by default."""
 
-    month = MonthField(_l("Month"), validators=[Optional()], default=_this_month)
+    month = MonthField(_l("Month"), validators=[Optional(), _within_years], default=_this_month)
 
     def month_period(self) -> Period:
         chosen = self.month.data or _this_month()
@@ -77,12 +83,12 @@ class StatisticsForm(MonthForm):
 
     period = SelectField(_l("Period"), choices=_choices(PERIOD_KINDS), default="month")
     breakdown = SelectField(_l("Breakdown"), choices=_choices(BREAKDOWNS), default=Breakdown.WINDOW.value)
-    day = DateField(_l("Day"), validators=[Optional()], default=local_today)
+    day = DateField(_l("Day"), validators=[Optional(), _within_years], default=local_today)
     year = IntegerField(_l("Year"), validators=[Optional(), YEARS], default=lambda: local_today().year)
     quarter = SelectField(_l("Quarter"), choices=[SelectChoice(str(q), f"Q{q}") for q in range(1, 5)],
                           default=lambda: str((local_today().month - 1) // 3 + 1))
-    start = DateField(_l("From"), validators=[_needed_for_custom, Optional()])
-    end = DateField(_l("To"), validators=[_needed_for_custom, Optional(), _range_ends_after_start])
+    start = DateField(_l("From"), validators=[_needed_for_custom, Optional(), _within_years])
+    end = DateField(_l("To"), validators=[_needed_for_custom, Optional(), _within_years, _range_ends_after_start])
 
     def period_chosen(self) -> Period:
         """The chosen period (call only when the form has no errors)."""

@@ -215,6 +215,9 @@ def test_other_roles_get_403(client, login_as, role):
     ({"period": "custom", "start": "2026-03-10", "end": "2026-03-01"}, "end"),
     ({"period": "custom", "start": "2026-03-10"}, "end"),
     ({"period": "custom", "start": "2020-01-01", "end": "2026-01-01"}, "end"),
+    ({"period": "week", "day": "9999-12-31"}, "day"),
+    ({"period": "month", "month": "0001-01"}, "month"),
+    ({"period": "custom", "start": "1999-12-31", "end": "2000-01-02"}, "start"),
 ])
 def test_bad_input_is_a_field_error_never_a_500(client, login_as, args, field):
     login_as(Role.MANAGER)
@@ -321,11 +324,12 @@ def test_a_month_without_cases_renders(client, login_as):
     assert client.get("/statistics?period=month&month=2025-01").status_code == 200
 
 
-def test_the_bulletin_refuses_a_bad_month(client, login_as):
+@pytest.mark.parametrize("month", ["2026-3x", "9999-12", "2026-00"])
+def test_the_bulletin_refuses_a_bad_month(client, login_as, month):
     login_as(Role.MANAGER)
     for path in ("/statistics/bulletin", "/statistics/bulletin.xlsx", "/statistics/scorecard",
                  "/statistics/scorecard.xlsx"):
-        response = client.get(path, query_string={"month": "2026-3x"})
+        response = client.get(path, query_string={"month": month})
         assert response.status_code == 400, path
         assert 'data-field="month"' in response.get_data(as_text=True)
 
