@@ -7,7 +7,8 @@ Both run under gunicorn with 4 sync workers on the same scratch PostgreSQL datab
 * ``GET /guide/``: the guide index (first page of the demo catalogue, 200+ published items);
 * ``GET /guide/<code>``: one joint item's guide;
 * ``POST /track``: a successful tracking lookup (number + query code). CSRF stays on: each client GETs
-  /track once, keeps its session cookie and token, then posts the form again and again.
+  /track once, keeps its session cookie and token, then posts the form again and again;
+* ``GET /results``: the first page of the published results (the decisions of the last 30 days, by default).
 
 The app runs with SERVICE_CENTER_CONFIG=production and a fixed SECRET_KEY (not secret: a benchmark). Every
 client posts the same case numbers again and again, and TRACK_CASE_BURST_LIMIT counts every lookup of one number
@@ -120,6 +121,7 @@ def statements_per_page(url: str, picked: dict[str, str]) -> dict[str, Counter]:
             "GET /guide/": lambda: client.get("/guide/"),
             f"GET /guide/{picked['item']}": lambda: client.get(f"/guide/{picked['item']}"),
             "POST /track": lambda: client.post("/track", data=form),
+            "GET /results": lambda: client.get("/results"),
         }
         for name, fetch in pages.items():
             assert fetch().status_code == 200, name
@@ -262,6 +264,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         "tracking POST /track": loadgen.Target("/track", body={"number": picked["number"],
                                                                 "query_code": picked["query_code"]},
                                                csrf_from="/track"),
+        "published results GET /results": loadgen.Target("/results"),
     }
     rounds = env_int("BENCH_ROUNDS", 3)
     ratios: dict[str, list[float]] = {name: [] for name in targets}

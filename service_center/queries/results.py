@@ -79,15 +79,16 @@ def shown_applicant(kind: ApplicantKind | str, name: str) -> str:
     return name if kind == ApplicantKind.ORGANISATION else mask_name(name)
 
 
+_VERSION = aliased(Item, name="version")  # the version the case was received under (its name is what was applied for)
+_CURRENT = aliased(Item, name="current")  # the item's current version: its settings decide
+_NEWER = aliased(Item, name="newer")
+_SHOWN = (ItemStatus.PUBLISHED, ItemStatus.RETIRED)
+
+
 def published_results(today: date, filters: ResultFilters = ResultFilters()) -> sa.Select:
     """The listed decisions as of ``today``, newest decision first: a select of :class:`Case` with its item
     version and department loaded (turn each into a :class:`PublishedResult` with :func:`published_result`)."""
-    version = aliased(Item)  # the version the case was received under (its name is what was applied for)
-    current = aliased(Item)  # the item's current version: its settings decide
-    newer = aliased(Item)
-    shown = (ItemStatus.PUBLISHED, ItemStatus.RETIRED)
-    longest_window = (sa.select(sa.func.coalesce(sa.func.max(Item.publish_days), 0))
-                      .where(Item.publish_results.is_(True)).scalar_subquery())
+    version, current, newer, shown = _VERSION, _CURRENT, _NEWER, _SHOWN
     query = (
         sa.select(Case)
         .join(version, version.id == Case.item_id)
@@ -101,7 +102,7 @@ def published_results(today: date, filters: ResultFilters = ResultFilters()) -> 
             Case.decided_on <= today,
             Case.decided_on >= days_before(sa.literal(today, sa.Date()), current.publish_days),
             # The same bound for the longest window of any item, computed once: a range over the decided_on index.
-            Case.decided_on >= days_before(sa.literal(today, sa.Date()), longest_window),
+            Case.decided_on >= days_before(sa.literal(today, sa.Date()), _longest_window()),
         )
         .options(
             # Only what is published is loaded: identity numbers and phones never leave the database.
@@ -122,6 +123,12 @@ def published_results(today: date, filters: ResultFilters = ResultFilters()) -> 
     if f.decided_to is not None:
         query = query.where(Case.decided_on <= f.decided_to)
     return query
+
+
+def _longest_window() -> sa.ScalarSelect:
+    """The longest publication window of any item that publishes its results (0 when none does)."""
+    return (sa.select(sa.func.coalesce(sa.func.max(Item.publish_days), 0))
+            .where(Item.publish_results.is_(True)).scalar_subquery())
 
 
 def published_result(case: Case) -> PublishedResult:
