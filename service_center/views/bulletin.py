@@ -32,7 +32,10 @@ from ..statistics_table import (
 from .statistics import STATISTICS_ROLES, bp, centre_totals, drill_url, score_rules, send_workbook
 
 CASE_LIST_LIMIT = 50  # cases listed per section of the bulletin; the rest are one link away
-BULLETIN_CASES = ("overdue_open", "closed_late_promised", "bad_ratings", "complaints")
+BULLETIN_CASES = {  # the case lists, each with the figure that counts its cases (no COUNT over the cases)
+    "overdue_open": "overdue_open", "closed_late_promised": "overdue_closed", "bad_ratings": "bad_ratings",
+    "complaints": "complaints",
+}
 
 
 @dataclass
@@ -100,21 +103,21 @@ def scorecard_export():  # type: ignore[no-untyped-def]
     return send_workbook(write_workbook(sheets), name)
 
 
-def _case_list(period: Period, measure: str) -> CaseList:
+def _case_list(period: Period, measure: str, totals: Figures) -> CaseList:
     query = cases_behind(period, Breakdown.CENTRE, None, measure, current_user)
-    total = db.session.scalar(query.with_only_columns(db.func.count(Case.id)).order_by(None)) or 0
     cases = db.session.scalars(query.options(selectinload(Case.item), selectinload(Case.window),
                                              selectinload(Case.department)).limit(CASE_LIST_LIMIT)).all()
-    return CaseList(measure, list(cases), total)
+    return CaseList(measure, list(cases), getattr(totals, BULLETIN_CASES[measure]))
 
 
 def _bulletin(period: Period) -> dict[str, object]:
     scores = _scorecards(period)
     departments: list[Figures] = figures(period, Breakdown.DEPARTMENT, current_user)
+    totals = centre_totals(period)
     return {
-        "period": period, "totals": centre_totals(period), "scores": scores, "departments": departments,
+        "period": period, "totals": totals, "scores": scores, "departments": departments,
         "windows": figures(period, Breakdown.WINDOW, current_user),
-        "case_lists": [_case_list(period, measure) for measure in BULLETIN_CASES],
+        "case_lists": [_case_list(period, measure, totals) for measure in BULLETIN_CASES],
         "columns": {"figures": FIGURE_COLUMNS, "scores": SCORE_COLUMNS, "cards": CARD_COLUMNS,
                     "ratings": RATING_COLUMNS, "complaints": COMPLAINT_COLUMNS},
         "charts": {"rankings": {"windows": _ranking_chart(scores["window"], _("Window score")),

@@ -296,6 +296,7 @@ def test_the_bulletin_of_a_month_page_print_and_workbook(client, centre):
     assert "王五" not in html
     overview = table(html, "bulletin-department-figures")
     assert overview["TOTAL"]["received"] == "3"
+    assert '超期未办结 <span class="muted">(2)</span>' in html  # the list's count is the figure's
     printable = client.get("/statistics/bulletin", query_string={"month": MARCH, "print": "1"})
     assert printable.status_code == 200
     assert 'class="topbar' not in printable.get_data(as_text=True)
