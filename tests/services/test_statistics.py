@@ -185,3 +185,20 @@ def test_the_jobs_keep_today_and_finalise_the_day_that_ended(world: World) -> No
     rows = _rows()
     refresh_days(BASE, date(2026, 3, 5))
     assert [r for r in _rows() if r[0] <= date(2026, 3, 3) or r[0] == date(2026, 3, 5)] == rows
+
+
+def test_refreshes_at_once_write_each_row_once(app, world: World) -> None:
+    """Four refreshes of the same days at the same instant (the job in two processes, a rebuild by hand): they
+    take turns, and the rows are those of one refresh, none twice."""
+    from tests.services.test_case_concurrency import run_together
+
+    for where in range(3):
+        make_case(world, {"received": where, "accept_after": 0, "promised": 1, "extra": 1, "close_after": 4},
+                  where=where)
+    refresh_days(BASE, BASE + timedelta(days=10))
+    db.session.commit()
+    once = _rows()
+    results = run_together(app, [lambda: refresh_days(BASE, BASE + timedelta(days=10))] * 4)
+    assert [error for _, error in results] == [None] * 4
+    db.session.expire_all()
+    assert _rows() == once
