@@ -19,7 +19,22 @@ from flask_babel import gettext as _
 from workflows.registry import workflow_keys
 
 from ..extensions import db
-from ..models import BAD_LEVELS, Case, CaseType, DailyStat, Department, Item, Rating, Role, User, Window
+from ..models import (
+    BAD_LEVELS,
+    AppealStatus,
+    CardAppeal,
+    Case,
+    CaseType,
+    DailyStat,
+    Department,
+    Item,
+    Rating,
+    Role,
+    User,
+    WarningCard,
+    WarningLevel,
+    Window,
+)
 from ..models.ratings import RatingAppeal, RatingAppealStatus
 from ..models.statistics import MEASURES
 from ..services.clock import local_today
@@ -293,6 +308,13 @@ def _rating_in(period: Period, *conditions: sa.ColumnElement[bool]) -> sa.Exists
         Rating, RatingAppeal)
 
 
+def _card_in(period: Period, level: WarningLevel) -> sa.Exists:
+    """The case has a card of ``level`` judged in the period and not revoked on appeal."""
+    revoked = sa.exists().where(CardAppeal.card_id == WarningCard.id, CardAppeal.status == AppealStatus.REVOKED)
+    return sa.exists().where(WarningCard.case_id == Case.id, WarningCard.level == level,
+                             _in(WarningCard.judged_on, period), ~revoked).correlate_except(WarningCard, CardAppeal)
+
+
 def _measure_condition(measure: str, period: Period) -> sa.ColumnElement[bool]:
     stopped = clock_stopped_on()
     closed = sa.and_(applications(), Case.accepted_on.is_not(None), _in(Case.closed_on, period))
@@ -310,6 +332,7 @@ def _measure_condition(measure: str, period: Period) -> sa.ColumnElement[bool]:
         "bad_ratings": lambda: sa.and_(applications(), _rating_in(period, Rating.level.in_(BAD_LEVELS))),
         "complaints": lambda: sa.and_(Case.workflow_key.in_(workflow_keys(kind="complaint")),
                                       _in(Case.received_on, period)),
+        **{f"cards_{level.value}": (lambda level=level: _card_in(period, level)) for level in WarningLevel},
     }
     if measure not in conditions:
         raise ValueError(f"no drill-down for {measure!r}; known: {sorted(conditions)}")

@@ -102,7 +102,8 @@ def _rows() -> list[tuple]:
 DRILL = {"received": "received", "accepted": "accepted", "instant": "instant", "closed": "closed",
          "closed_on_time_promised": "closed_on_time_promised", "closed_late_promised": "overdue_closed",
          "closed_on_time_statutory": "closed_on_time_statutory", "overdue_open": "overdue_open",
-         "complaints": "complaints"}
+         "complaints": "complaints", "cards_reminder": "cards_reminder", "cards_yellow": "cards_yellow",
+         "cards_red": "cards_red"}  # one card per level and case here
 
 
 def _count(select: sa.Select) -> int:
