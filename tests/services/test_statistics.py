@@ -145,6 +145,23 @@ def test_the_refresh_follows_past_days_changed_later(world: World) -> None:
     assert _rows() == incremental
 
 
+def test_a_rating_given_later_counts_on_the_day_the_case_closed(world: World) -> None:
+    """Coverage counts a closed case on its closing day; the refresh after a rating weeks later rewrites that day."""
+    from service_center.models import Rating, RatingChannel, RatingLevel
+
+    case = make_case(world, {"received": 0, "accept_after": 0, "promised": 1, "extra": 1, "close_after": 1},
+                     where=0)
+    first_run = datetime(2026, 4, 20, 9, tzinfo=TZ)
+    refresh_days(BASE, first_run.date())
+    db.session.commit()
+    assert figures(Period.day(case.closed_on), Breakdown.CENTRE, world.manager)[0].coverage_rate == 0
+    db.session.add(Rating(case_id=case.id, channel=RatingChannel.TRACKING, level=RatingLevel.SATISFIED,
+                          rated_at=datetime.now(TZ), window_id=case.window_id))
+    db.session.commit()
+    refresh_current(datetime(2026, 4, 20, 9, 5, tzinfo=TZ), since=first_run)
+    assert figures(Period.day(case.closed_on), Breakdown.CENTRE, world.manager)[0].coverage_rate == 1
+
+
 def test_rebuild_command(app, world: World) -> None:
     for where in range(3):
         make_case(world, {"received": where, "accept_after": 0, "promised": 1, "extra": 1, "close_after": 2},
