@@ -13,6 +13,9 @@ database, then copied (``CREATE DATABASE ... TEMPLATE``) for the floor and the O
 - floor: on the copy, the same predicates (:func:`service_center.services.warnings.sweep_checks`) in bare
   ``INSERT ... SELECT`` statements into a table without indexes (case, step, rule only: no working days over,
   no responsibility columns, no unique check), committed;
+- floor into the cards table: on the copy, after the ORM loop, the same predicates and the same rows in bare
+  ``INSERT ... SELECT`` statements into ``warning_cards`` itself (its keys and indexes), committed: what the
+  sweep's own machinery (anti-join, ``ON CONFLICT``, working-day join, ``RETURNING``) adds to the table's cost;
 - ORM: on the copy, a per-row loop over a sample of S open cases (default 2,000): load the case, its pauses
   and steps, judge the rules in Python, look for an existing card, add the new ones, flush; rolled back. Its
   time per case is multiplied by N (the sweep reads all N) for the comparison.
@@ -132,6 +135,34 @@ def run_floor(app, db) -> tuple[float, int]:  # type: ignore[no-untyped-def]
     return elapsed, inserted
 
 
+def run_table_floor(app, db) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """The same predicates, bare, into the cards table itself (its keys and indexes): plain ``INSERT ... SELECT``
+    of the same rows (the working days over left 0), without the sweep's anti-join, ``ON CONFLICT``, working-day
+    join or ``RETURNING``; one transaction. What the sweep adds to the table's own cost of writing the cards."""
+    from service_center.models import RULE_LEVELS, Case, CaseStep, WarningCard
+    from service_center.services.warnings import CARD_COLUMNS, local_day, sweep_checks
+
+    with app.app_context():
+        checks = sweep_checks(SWEEP_AT)
+        today = local_day(SWEEP_AT)
+        started = time.perf_counter()
+        for check in checks:
+            select = sa.select(
+                Case.id, CaseStep.id if check.step else sa.null(), sa.literal(RULE_LEVELS[check.rule].value),
+                sa.literal(check.rule.value), check.due, sa.literal(today) if check.judged is None else check.judged,
+                sa.literal(0), Case.window_id, CaseStep.department_id if check.step else Case.department_id,
+                CaseStep.assignee_id if check.step else Case.first_contact_id, sa.literal(SWEEP_AT))
+            select = (select.select_from(CaseStep).join(Case, Case.id == CaseStep.case_id) if check.step
+                      else select.select_from(Case))
+            db.session.execute(sa.insert(WarningCard.__table__).from_select(list(CARD_COLUMNS),
+                                                                            select.where(check.condition)))
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+        inserted = db.session.scalar(sa.select(sa.func.count()).select_from(WarningCard))
+        db.session.remove()
+    return elapsed, inserted
+
+
 def _judge(case, today: date, soon_until: date) -> list[tuple[str, object, date]]:  # type: ignore[no-untyped-def]
     """The open-case rules for one loaded case, in Python: (rule, step, due)."""
     pauses = [p for p in case.pauses if p.status == "approved" and p.ended_on is None]
@@ -207,7 +238,8 @@ def one_size(n: int, url: str, sample: int) -> dict[str, float]:
     sweep_s, raised = run_sweep(app, db)
     again_s, again = run_sweep(app, db, SWEEP_AT.replace(minute=5))  # the next period: nothing new
     floor_s, floor_rows = run_floor(copy_app, db)
-    per_row, orm_added = run_orm(copy_app, db, sample)
+    per_row, orm_added = run_orm(copy_app, db, sample)  # rolled back: the copy's cards table stays empty
+    table_s, table_rows = run_table_floor(copy_app, db)
     for each in (app, copy_app):
         with each.app_context():
             db.engine.dispose()
@@ -216,11 +248,15 @@ def one_size(n: int, url: str, sample: int) -> dict[str, float]:
     print(f"  sweep: {total:,} cards in {sweep_s:.2f} s ({', '.join(f'{k} {v:,}' for k, v in raised.items())})")
     print(f"  sweep again 5 minutes later: {sum(again.values()):,} new cards in {again_s:.2f} s")
     print(f"  floor: {floor_rows:,} rows in {floor_s:.2f} s (same predicates, bare INSERT ... SELECT)")
+    print(f"  floor into the cards table: {table_rows:,} cards in {table_s:.2f} s (same predicates and rows, "
+          f"bare INSERT ... SELECT; its keys and indexes)")
     print(f"  ORM loop: {per_row * 1e3:.3f} ms per case over {sample:,} cases ({orm_added:,} cards), "
           f"x {n:,} cases = {orm_s:.1f} s")
     print(f"  sweep / floor = {sweep_s / floor_s:.2f}, again / floor = {again_s / floor_s:.2f} (goal <= 1.5); "
           f"ORM / sweep = {orm_s / sweep_s:.0f} (goal >= 50)")
-    return {"n": n, "sweep": sweep_s, "again": again_s, "floor": floor_s, "orm": orm_s, "cards": total}
+    print(f"  sweep / floor into the cards table = {sweep_s / table_s:.2f}, again / it = {again_s / table_s:.2f}")
+    return {"n": n, "sweep": sweep_s, "again": again_s, "floor": floor_s, "table_floor": table_s, "orm": orm_s,
+            "cards": total}
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, float]]:

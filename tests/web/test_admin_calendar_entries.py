@@ -46,7 +46,7 @@ def test_the_calendar_page_is_in_chinese_throughout(client, login_as):
 
 def _remove_form(html: str, day: str) -> str:
     match = re.search(r'<form method="post" action="(/admin/calendar/days/' + day + r'/remove)"[^>]*'
-                      r'onsubmit="return confirm\(', html)
+                      r'onsubmit="return window\.confirm\(', html)
     assert match, f"no confirmed remove form for {day}"
     return match.group(1)
 

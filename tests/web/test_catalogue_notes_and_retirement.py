@@ -74,7 +74,7 @@ def test_an_admin_retires_an_item_with_a_confirmation(client, login_as, make_ite
     db.session.commit()
     page = client.get(f"/admin/items/{item.id}").get_data(as_text=True)
     assert f'action="/admin/items/{item.id}/retire"' in page
-    assert "onsubmit=\"return confirm(" in page
+    assert "onsubmit=\"return window.confirm(" in page
     response = client.post(f"/admin/items/{item.id}/retire", data={"csrf_token": extract_csrf(page)})
     assert response.status_code == 302
     db.session.expire_all()
