@@ -22,6 +22,14 @@ def sign_in(page, username: str) -> None:
     page.wait_for_url(re.compile(r"/$"))
 
 
+def click_and_answer(page, selector: str, *, accept: bool) -> list[str]:
+    """Click ``selector`` and answer the confirmation it asks for; returns the messages asked (none: not asked)."""
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept() if accept else dialog.dismiss()))
+    page.click(selector)
+    return asked
+
+
 def test_clerk_receives_accepts_prints_and_the_applicant_tracks(page, chromium_browser, live_server, hall):
     db.session.commit()
     sign_in(page, hall.clerk.username)

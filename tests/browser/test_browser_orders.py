@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from service_center.extensions import db
 from service_center.models import OrderStatus, Role, SupervisionOrder
 from service_center.services import reception
-from tests.browser.test_browser_cases import sign_in
+from tests.browser.test_browser_cases import click_and_answer, sign_in
 from tests.hall import at
 
 pytestmark = pytest.mark.browser
@@ -74,13 +74,10 @@ def test_an_order_is_issued_answered_sent_back_and_closed(chromium_browser, live
     office_page.bring_to_front()
     office_page.goto(f"/supervision/orders/{order.id}")
     office_page.check("#close-order input[name=confirm]")
-    asked = []
-    office_page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    office_page.click("#close-order button[type=submit]")
+    asked = click_and_answer(office_page, "#close-order button[type=submit]", accept=False)
     assert asked == ["确认办结该督办单？"]
     assert _order().status == OrderStatus.ANSWERED
-    office_page.once("dialog", lambda dialog: dialog.accept())
-    office_page.click("#close-order button[type=submit]")
+    assert click_and_answer(office_page, "#close-order button[type=submit]", accept=True) == asked
     office_page.wait_for_load_state()
     assert _order().status == OrderStatus.CLOSED
     office_page.screenshot(path=str(tmp_path / "order-closed.png"), full_page=True)

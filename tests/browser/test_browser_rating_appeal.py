@@ -15,7 +15,7 @@ from service_center.models.ratings import RatingAppeal, RatingAppealStatus
 from service_center.services import decisions, reception
 from service_center.services.core import APPLICANT
 from service_center.services.ratings import rate
-from tests.browser.test_browser_cases import sign_in
+from tests.browser.test_browser_cases import click_and_answer, sign_in
 from tests.hall import at
 
 pytestmark = pytest.mark.browser
@@ -57,13 +57,10 @@ def test_the_window_appeals_and_the_office_revokes_after_confirming(chromium_bro
     office_page.check("#decide-rating-appeal input[name=decision][value=revoke]")
     office_page.fill("#decide-rating-appeal textarea[name=decision_reason]", "经回访核实为误评")
     office_page.check("#decide-rating-appeal input[name=confirm]")
-    asked = []
-    office_page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
-    office_page.click("#decide-rating-appeal button[type=submit]")
+    asked = click_and_answer(office_page, "#decide-rating-appeal button[type=submit]", accept=False)
     assert asked == ["确认记录此处理结果？记录后不可更改。"]
     assert _appeal().status == RatingAppealStatus.PENDING
-    office_page.once("dialog", lambda dialog: dialog.accept())
-    office_page.click("#decide-rating-appeal button[type=submit]")
+    assert click_and_answer(office_page, "#decide-rating-appeal button[type=submit]", accept=True) == asked
     office_page.wait_for_selector("text=处理结果已记录")
     appeal = _appeal()
     assert (appeal.status, appeal.decision_reason, appeal.decided_by_id) == (
