@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -103,3 +103,29 @@ def test_flask_demo_history_ends_at_the_current_time(app):
     result = app.test_cli_runner().invoke(args=["demo", "--days", "3"])
     assert result.exit_code == 0, result.output
     assert_nothing_after(local_now())
+
+
+def test_flask_demo_derives_cards_and_statistics_as_the_scheduler_would(app):
+    """`make run` starts no scheduler: the demo raises the warning cards as of now and builds the statistics rollup
+    of its days, so the supervision and statistics pages show its history."""
+    from service_center.models import DailyStat, WarningCard
+    from service_center.queries.scope import applications
+    from service_center.services.clock import local_now, local_today
+    from service_center.services.statistics import refresh_days
+    from service_center.services.warnings import raise_warning_cards
+
+    result = app.test_cli_runner().invoke(args=["demo", "--days", "20"])
+    assert result.exit_code == 0, result.output
+    today = local_today()
+    received = db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(
+        applications(), Case.received_on >= today - timedelta(days=20)))
+    assert received > 0
+    assert db.session.scalar(sa.select(sa.func.sum(DailyStat.received))) == received
+    cards = db.session.scalar(sa.select(sa.func.count()).select_from(WarningCard))
+    assert f"Warning cards raised: {cards}; statistics rollup:" in result.output
+    # Nothing left for the scheduler's first run to add.
+    assert raise_warning_cards(now=local_now(), notify=lambda ids: None).total == 0
+    columns = [c for c in DailyStat.__table__.c if c.name != "id"]
+    rows = sorted(tuple(r) for r in db.session.execute(sa.select(*columns)))
+    refresh_days(today - timedelta(days=20), today)
+    assert sorted(tuple(r) for r in db.session.execute(sa.select(*columns))) == rows
